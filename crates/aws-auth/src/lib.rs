@@ -1,0 +1,22 @@
+//! stackql-aws-auth: AWS credentials resolution, SigV4 request signing, and SigV4
+//! verification for the local Cloud Control emulator.
+//!
+//! - [`resolve_credentials`]: `--auth` JSON entry, then `AWS_*` variables, then shared
+//!   profile files (static keys only).
+//! - [`sign`]: adds `X-Amz-Date`, `X-Amz-Security-Token` and `Authorization` to a request.
+//! - [`verify`]: the server side, with AWS's error types and messages.
+//!
+//! Secrets never appear in `Debug`/`Display` output or error messages.
+
+mod amz_date;
+mod credentials;
+mod error;
+mod profile;
+mod sign;
+mod verify;
+
+pub use amz_date::{format_amz_date, parse_amz_date};
+pub use credentials::{resolve_credentials, Credentials};
+pub use error::AuthError;
+pub use sign::{sign, sign_with, SignOptions};
+pub use verify::{verify, verify_with, VerifiedRequest, VerifyError, VerifyOptions};

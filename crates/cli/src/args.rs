@@ -1,0 +1,161 @@
+//! StackQL's command-line flags, spelled as StackQL spells them (`--http.response.pageLimit`),
+//! each either honoured or refused with a message: none is silently ignored.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "stackql",
+    version,
+    about = "Query, deploy and manage cloud resources with SQL"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run one or more statements (from the argument or --infile) and print the results.
+    Exec(ExecArgs),
+    /// Serve a local AWS Cloud Control API driven by the registry (for trying and testing offline).
+    Emulator(stackql_emulator::EmulatorArgs),
+    /// Interactive shell (not in this build yet).
+    Shell,
+    /// Postgres wire protocol server (not in this build yet).
+    Srv,
+    /// Registry management (not in this build yet).
+    Registry {
+        #[arg(trailing_var_arg = true)]
+        rest: Vec<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// The statements to run, separated by `;`.
+    pub query: Option<String>,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct GlobalArgs {
+    /// Registry: StackQL's JSON form ({"url":"file:///abs","localDocRoot":"/abs"}) or a directory holding src/<provider>/<version>.
+    #[arg(long, global = true)]
+    pub registry: Option<String>,
+    /// Authentication, StackQL's JSON form keyed by provider, e.g. {"aws":{"type":"aws_signing_v4","keyIDenvvar":"AWS_ACCESS_KEY_ID","credentialsenvvar":"AWS_SECRET_ACCESS_KEY"}}.
+    #[arg(long, global = true)]
+    pub auth: Option<String>,
+    /// Output format: table, json, jsonl, csv, text.
+    #[arg(short = 'o', long, global = true, default_value = "table")]
+    pub output: String,
+    /// Omit the header row (table, csv, text).
+    #[arg(short = 'H', long = "hideheaders", global = true)]
+    pub hide_headers: bool,
+    /// Field delimiter for csv and text output.
+    #[arg(short = 'd', long, global = true, default_value = ",")]
+    pub delimiter: String,
+    /// Read the statements from this file.
+    #[arg(short = 'i', long, global = true)]
+    pub infile: Option<PathBuf>,
+    /// Write results to this file instead of stdout.
+    #[arg(short = 'f', long, global = true)]
+    pub outfile: Option<PathBuf>,
+    /// Template data: a JSON file whose object supplies {{ placeholders }}.
+    #[arg(short = 'q', long, global = true)]
+    pub iqldata: Option<PathBuf>,
+    /// Template variable KEY=VALUE (repeatable; `a=1,b=2` also accepted, as StackQL does).
+    #[arg(long = "var", global = true)]
+    pub vars: Vec<String>,
+    /// Print the rendered statements and send nothing.
+    #[arg(long, global = true)]
+    pub dryrun: bool,
+    /// Application root; the default registry lives in <approot> (StackQL's `.stackql`).
+    #[arg(long, global = true, default_value = ".stackql")]
+    pub approot: PathBuf,
+    /// StackQL config file (.stackqlrc).
+    #[arg(long, global = true)]
+    pub configfile: Option<PathBuf>,
+    /// API calls in flight at once per statement.
+    #[arg(
+        long = "execution.concurrency.limit",
+        global = true,
+        default_value_t = 16
+    )]
+    pub concurrency: usize,
+    /// Pages fetched per listing at most (-1: every page).
+    #[arg(long = "http.response.pageLimit", global = true, default_value_t = -1, allow_negative_numbers = true)]
+    pub page_limit: i64,
+    /// Log every HTTP request and response status on stderr (never headers or secrets).
+    #[arg(long = "http.log.enabled", global = true)]
+    pub http_log: bool,
+    /// Timeout of one API request, in seconds.
+    #[arg(long = "apirequesttimeout", global = true, default_value_t = 60)]
+    pub api_request_timeout: u64,
+    /// Accept TLS certificates that do not verify.
+    #[arg(long = "tls.allowInsecure", global = true)]
+    pub tls_allow_insecure: bool,
+    /// Extra CA certificates (PEM file).
+    #[arg(long = "tls.CABundle", global = true)]
+    pub tls_ca_bundle: Option<PathBuf>,
+    /// Log level.
+    #[arg(long, global = true)]
+    pub loglevel: Option<String>,
+    /// Verbose diagnostics on stderr.
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+    /// Postgres server address (srv).
+    #[arg(long = "pgsrv.address", global = true)]
+    pub pgsrv_address: Option<String>,
+    /// Postgres server port (srv).
+    #[arg(long = "pgsrv.port", global = true)]
+    pub pgsrv_port: Option<u16>,
+    /// Postgres server TLS settings (srv).
+    #[arg(long = "pgsrv.tls", global = true)]
+    pub pgsrv_tls: Option<String>,
+    /// How long /*+ AWAIT */ waits for a final status, in seconds.
+    #[arg(long = "await.timeout", global = true, default_value_t = 600)]
+    pub await_timeout: u64,
+}
+
+impl GlobalArgs {
+    /// Flags StackQL has that this build cannot honour yet: refused, never ignored.
+    pub fn refuse_unsupported(&self) -> anyhow::Result<()> {
+        let refuse = |flag: &str, why: &str| {
+            anyhow::bail!("{flag} is not supported by this build yet: {why}")
+        };
+        if self.configfile.is_some() {
+            refuse("--configfile", "pass the flags on the command line instead")?;
+        }
+        if self.tls_ca_bundle.is_some() {
+            refuse("--tls.CABundle", "the system trust store is used; --tls.allowInsecure is available for test endpoints")?;
+        }
+        if self.http_log {
+            refuse(
+                "--http.log.enabled",
+                "request logging is not implemented yet",
+            )?;
+        }
+        if let Some(level) = &self.loglevel {
+            refuse(
+                "--loglevel",
+                &format!("logging levels are not implemented yet (got '{level}')"),
+            )?;
+        }
+        if self.verbose {
+            refuse(
+                "-v/--verbose",
+                "verbose diagnostics are not implemented yet",
+            )?;
+        }
+        if self.pgsrv_address.is_some() || self.pgsrv_port.is_some() || self.pgsrv_tls.is_some() {
+            refuse(
+                "--pgsrv.*",
+                "the Postgres wire server (stackql srv) is not in this build yet",
+            )?;
+        }
+        Ok(())
+    }
+}

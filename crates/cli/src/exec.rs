@@ -1,0 +1,170 @@
+//! `stackql exec`: read the script, render its template, run each statement, print rows
+//! on stdout (or --outfile) and everything else on stderr; exit 1 at the first failure.
+
+use crate::args::{ExecArgs, GlobalArgs};
+use crate::registry_flag;
+use anyhow::{bail, Context};
+use stackql_engine::{Engine, EngineOptions, Outcome};
+use stackql_output::{write_result, OutputFormat, OutputOptions};
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
+    let script = match (&args.query, &global.infile) {
+        (Some(_), Some(_)) => {
+            bail!("give the query either as an argument or with --infile, not both")
+        }
+        (Some(q), None) => q.clone(),
+        (None, Some(path)) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read --infile {}", path.display()))?,
+        (None, None) => bail!(
+            "no query: pass it as an argument (stackql exec \"SELECT ...\") or with --infile FILE"
+        ),
+    };
+    let iqldata = match &global.iqldata {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --iqldata {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let vars = stackql_template::vars_from_cli(&split_var_flags(&global.vars), iqldata.as_deref())?;
+    let rendered = stackql_template::render_script(&script, &vars)?;
+    let statements = stackql_sql::split_statements(&rendered);
+    if statements.is_empty() {
+        bail!("the query is empty (only whitespace or comments)");
+    }
+    let format: OutputFormat = global
+        .output
+        .parse()
+        .map_err(|e| anyhow::anyhow!("-o/--output: {e}"))?;
+    let delimiter = single_char(&global.delimiter)?;
+    let output_options = OutputOptions {
+        format,
+        hide_headers: global.hide_headers,
+        delimiter,
+    };
+
+    if global.dryrun {
+        // Parse every statement so a dry run also catches syntax errors, then print them.
+        for s in &statements {
+            stackql_sql::parse_statement(&s.text, s.line)?;
+        }
+        let mut out = std::io::stdout().lock();
+        for s in &statements {
+            writeln!(out, "{};", s.text)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let mut options = EngineOptions::new(registry_flag::resolve(global)?);
+    options.auth = match &global.auth {
+        Some(a) => Some(serde_json::from_str(a).context("--auth is not valid JSON")?),
+        None => None,
+    };
+    if global.concurrency == 0 {
+        bail!("--execution.concurrency.limit must be at least 1");
+    }
+    options.concurrency = global.concurrency;
+    options.page_limit = match global.page_limit {
+        n if n < 0 => None,
+        0 => bail!("--http.response.pageLimit 0 would fetch nothing; use -1 for every page"),
+        n => Some(n as usize),
+    };
+    options.request_timeout = Duration::from_secs(global.api_request_timeout.max(1));
+    options.allow_insecure_tls = global.tls_allow_insecure;
+    options.await_timeout = Duration::from_secs(global.await_timeout);
+    let mut engine = Engine::new(options)?;
+
+    let mut out: Box<dyn Write> = match &global.outfile {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write --outfile {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    for s in &statements {
+        let executed = engine.execute(&s.text, s.line);
+        let executed = match executed {
+            Ok(e) => e,
+            Err(e) => {
+                out.flush()?;
+                return Err(e.into());
+            }
+        };
+        for notice in &executed.notices {
+            eprintln!("warning: {notice}");
+        }
+        match executed.outcome {
+            Outcome::Rows(rs) => write_result(&mut out, &rs, &output_options)?,
+            Outcome::Mutations(results) => {
+                for m in results {
+                    if m.awaited {
+                        let mut line = format!(
+                            "{} {} completed: {}",
+                            m.verb,
+                            m.target,
+                            m.status.as_deref().unwrap_or("UNKNOWN")
+                        );
+                        if let Some(id) = &m.identifier {
+                            line.push_str(&format!(", identifier {id}"));
+                        }
+                        eprintln!("{line}");
+                    } else {
+                        eprintln!("The operation was despatched successfully");
+                        if let Some(t) = &m.request_token {
+                            eprintln!(
+                                "  request token {t} (status {}); add /*+ AWAIT */ to wait for the outcome",
+                                m.status.as_deref().unwrap_or("UNKNOWN")
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// StackQL's `--var a=1,b=2` is one flag holding several pairs; a comma followed by
+/// something without `=` stays part of the value (`--var Tags=a,b`).
+fn split_var_flags(flags: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for flag in flags {
+        let mut current = String::new();
+        for piece in flag.split(',') {
+            if !current.is_empty() && piece.contains('=') {
+                out.push(std::mem::take(&mut current));
+            } else if !current.is_empty() {
+                current.push(',');
+            }
+            current.push_str(piece);
+        }
+        out.push(current);
+    }
+    out
+}
+
+fn single_char(s: &str) -> anyhow::Result<char> {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Ok(c),
+        _ if s == "\\t" => Ok('\t'),
+        _ => bail!("-d/--delimiter must be one character, got '{s}'"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn var_flags_split_like_stackql() {
+        assert_eq!(split_var_flags(&["a=1,b=2".into()]), vec!["a=1", "b=2"]);
+        assert_eq!(
+            split_var_flags(&["t=x,y".into(), "c=3".into()]),
+            vec!["t=x,y", "c=3"]
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! Every user error of `stackql exec`: exit code 1, a message naming what the user did and
+//! how to fix it, and (for mutations) nothing sent.
+
+mod common;
+
+use common::*;
+use stackql_testkit::aws_registry;
+
+fn fails(run: &Run, needle: &str) {
+    assert_eq!(run.code, 1, "expected exit 1\nstderr: {}", run.stderr);
+    assert!(
+        run.stderr.contains(needle),
+        "stderr should contain {needle:?}:\n{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn unknown_names_suggest_the_closest() {
+    let reg = aws_registry();
+    let r = stackql(
+        reg.root(),
+        None,
+        &[
+            "exec",
+            "SELECT * FROM awz.sagemaker.images WHERE region = 'us-east-1'",
+        ],
+    );
+    fails(&r, "unknown provider 'awz'");
+    fails(&r, "did you mean 'aws'");
+    let r = stackql(
+        reg.root(),
+        None,
+        &[
+            "exec",
+            "SELECT * FROM aws.sagemakr.images WHERE region = 'us-east-1'",
+        ],
+    );
+    fails(
+        &r,
+        "unknown service 'sagemakr' in provider 'aws' (did you mean 'sagemaker'",
+    );
+    let r = stackql(
+        reg.root(),
+        None,
+        &[
+            "exec",
+            "SELECT * FROM aws.sagemaker.imagez WHERE region = 'us-east-1'",
+        ],
+    );
+    fails(&r, "unknown resource 'imagez' in aws.sagemaker");
+    fails(&r, "images");
+}
+
+#[test]
+fn missing_service_document_is_named() {
+    let reg = aws_registry();
+    let r = stackql(
+        reg.root(),
+        None,
+        &[
+            "exec",
+            "SELECT * FROM aws.ecs.clusters WHERE region = 'us-east-1'",
+        ],
+    );
+    fails(
+        &r,
+        "service document for aws.ecs is listed in provider.yaml",
+    );
+}
+
+#[test]
+fn missing_region_names_the_table_and_how() {
+    let reg = aws_registry();
+    let r = stackql(
+        reg.root(),
+        None,
+        &["exec", "SELECT region, image_arn FROM aws.sagemaker.images"],
+    );
+    fails(
+        &r,
+        "missing required parameter region for aws.sagemaker.images (supply it in WHERE, e.g. region = 'us-east-1')",
+    );
+    let r = stackql(
+        reg.root(),
+        None,
+        &[
+            "exec",
+            "SELECT * FROM aws.sagemaker.image WHERE region = 'us-east-1'",
+        ],
+    );
+    fails(
+        &r,
+        "missing required parameter data__Identifier for aws.sagemaker.image",
+    );
+}
+
+#[test]
+fn syntax_errors_show_the_position() {
+    let reg = aws_registry();
+    let r = stackql(
+        reg.root(),
+        None,
+        &["exec", "SELECT 1;\nSELECT region FROM WHERE"],
+    );
+    fails(&r, "SQL syntax error");
+    fails(&r, "at line 2, column");
+}
+
+#[test]
+fn invalid_mutations_send_nothing() {
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    let cases = [
+        // unknown column, with a suggestion
+        ("INSERT INTO aws.sagemaker.images (ImageNam, ImageRoleArn, region) SELECT 'a', 'b', 'us-east-1'", "unknown column 'ImageNam'"),
+        // no region
+        ("INSERT INTO aws.sagemaker.images (ImageName, ImageRoleArn) SELECT 'a', 'b'", "missing required parameter region"),
+        // Tags not JSON
+        ("INSERT INTO aws.sagemaker.images (ImageName, Tags, region) SELECT 'a', 'not json', 'us-east-1'", "column Tags expects a JSON array"),
+        // DELETE without identifier
+        ("DELETE FROM aws.sagemaker.images WHERE region = 'us-east-1'", "missing required parameter data__Identifier"),
+        // DELETE with a predicate that cannot be a parameter
+        ("DELETE FROM aws.sagemaker.images WHERE data__Identifier LIKE 'x%' AND region = 'us-east-1'", "cannot turn"),
+        // images has no UPDATE; image does
+        ("UPDATE aws.sagemaker.images SET data__PatchDocument = '[]' WHERE region = 'us-east-1'", "does not support UPDATE"),
+        // unknown hint
+        ("DELETE /*+ FAST */ FROM aws.sagemaker.images WHERE data__Identifier = 'x' AND region = 'us-east-1'", "unknown query hint 'FAST'"),
+        // a second row is bad: the first must not be sent either
+        ("INSERT INTO aws.sagemaker.images (ImageName, Tags, region) VALUES ('a', '[]', 'us-east-1'), ('b', 'oops', 'us-east-1')", "row 2"),
+    ];
+    for (sql, needle) in cases {
+        let r = stackql(reg.root(), Some(&emu.url()), &["exec", sql]);
+        fails(&r, needle);
+    }
+    assert!(
+        emu.journal().is_empty(),
+        "nothing may be sent for invalid statements: {:?}",
+        emu.journal().len()
+    );
+}
+
+#[test]
+fn api_errors_carry_code_status_and_request_id() {
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    let r = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &["exec", "SELECT * FROM aws.sagemaker.image WHERE data__Identifier = 'arn:nope' AND region = 'us-east-1'"],
+    );
+    fails(&r, "ResourceNotFoundException");
+    fails(&r, "HTTP 400");
+    fails(&r, "request id ");
+    fails(&r, "in us-east-1");
+}
+
+#[test]
+fn missing_template_variable_is_named() {
+    let reg = aws_registry();
+    let r = stackql(reg.root(), None, &["exec", "SELECT {{ Nope }} AS x"]);
+    fails(&r, "'Nope' is not defined");
+}
+
+#[test]
+fn no_credentials_is_a_clear_error() {
+    let reg = aws_registry();
+    let r = stackql_with_env(
+        reg.root(),
+        None,
+        &[
+            "exec",
+            "SELECT region FROM aws.sagemaker.images WHERE region = 'us-east-1'",
+        ],
+        &[],
+    );
+    fails(&r, "no AWS credentials found");
+}
+
+#[test]
+fn dryrun_prints_rendered_statements_and_sends_nothing() {
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    let r = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &[
+            "exec",
+            "--dryrun",
+            "--var",
+            "n=x'y",
+            "INSERT INTO aws.sagemaker.images (ImageName, region) SELECT {{ n }}, 'us-east-1'",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        r.stdout,
+        "INSERT INTO aws.sagemaker.images (ImageName, region) SELECT 'x''y', 'us-east-1';\n"
+    );
+    assert!(emu.journal().is_empty());
+}
+
+#[test]
+fn unsupported_flags_are_refused_not_ignored() {
+    let reg = aws_registry();
+    let r = stackql(
+        reg.root(),
+        None,
+        &["exec", "--tls.CABundle=/x.pem", "SELECT 1"],
+    );
+    fails(&r, "--tls.CABundle is not supported");
+    let r = stackql(reg.root(), None, &["exec", "-o", "yaml", "SELECT 1"]);
+    fails(&r, "unknown output format 'yaml'");
+}

@@ -1,0 +1,124 @@
+//! Engine errors. Every variant names what the user did and how to fix it; none carries
+//! credentials or signatures.
+
+use std::fmt;
+
+/// One API call that failed, with enough context to find it in AWS's logs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FailedCall {
+    /// e.g. `aws.cloud_control.resources.list_resources`
+    pub method: String,
+    pub region: Option<String>,
+    /// Parameter values that identify the call (region excluded), `name=value`.
+    pub params: Vec<String>,
+    pub error: CallError,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum CallError {
+    /// The service answered with an error.
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+    /// No usable answer: connection refused, timeout, TLS, undecodable body.
+    Transport(String),
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Api {
+                status,
+                code,
+                message,
+                request_id,
+            } => {
+                write!(f, "{code}: {message} (HTTP {status}")?;
+                if let Some(id) = request_id {
+                    write!(f, ", request id {id}")?;
+                }
+                write!(f, ")")
+            }
+            CallError::Transport(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl fmt::Display for FailedCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.method)?;
+        if let Some(r) = &self.region {
+            write!(f, " in {r}")?;
+        }
+        if !self.params.is_empty() {
+            write!(f, " [{}]", self.params.join(", "))?;
+        }
+        write!(f, ": {}", self.error)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Registry(#[from] stackql_registry::RegistryError),
+    #[error(transparent)]
+    Sql(#[from] stackql_sql::SqlError),
+    /// `how` says where the value goes: "supply it in WHERE, e.g. region = 'us-east-1'".
+    #[error("missing required parameter{} {} for {table} ({how})", if missing.len() > 1 { "s" } else { "" }, missing.join(", "))]
+    MissingParams {
+        table: String,
+        missing: Vec<String>,
+        how: String,
+    },
+    /// The statement is wrong in a way the user can fix; nothing was sent.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{}", failed_calls_message(.0))]
+    Calls(Vec<FailedCall>),
+    #[error("AWS credentials: {0}")]
+    Credentials(String),
+    #[error("{0}")]
+    Sqlite(String),
+    /// An awaited operation ended FAILED or CANCEL_COMPLETE, or never finished in time.
+    #[error("{0}")]
+    OperationFailed(String),
+    /// Some requests of a mutation failed; the ones that went through are listed too, so
+    /// nothing half-done goes unreported.
+    #[error("{}", partial_message(done, failed))]
+    PartialMutation {
+        done: Vec<String>,
+        failed: Vec<FailedCall>,
+    },
+}
+
+fn partial_message(done: &[String], failed: &[FailedCall]) -> String {
+    let mut s = failed_calls_message(failed);
+    if !done.is_empty() {
+        s.push_str(&format!(
+            "\n{} request(s) of the same statement DID go through:",
+            done.len()
+        ));
+        for d in done {
+            s.push_str("\n  - ");
+            s.push_str(d);
+        }
+    }
+    s
+}
+
+fn failed_calls_message(calls: &[FailedCall]) -> String {
+    match calls {
+        [one] => format!("API call failed: {one}"),
+        many => {
+            let mut s = format!("{} API calls failed:", many.len());
+            for c in many {
+                s.push_str("\n  - ");
+                s.push_str(&c.to_string());
+            }
+            s
+        }
+    }
+}

@@ -1,0 +1,266 @@
+//! The one HTTP client of a process: signs each request (SigV4 where the service has a
+//! signing name), sends it, turns AWS error bodies into `CallError::Api`, and follows
+//! pagination tokens to the last page.
+
+use crate::error::CallError;
+use crate::request::PreparedRequest;
+use crate::EnvLookup;
+use serde_json::Value;
+use stackql_aws_auth::Credentials;
+use stackql_registry::{Pagination, TokenLocation};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime};
+
+/// Credentials per provider (the `--auth` JSON is keyed by provider name), resolved on the
+/// first call, so statements that send nothing (dry runs, invalid statements) never need them.
+pub struct CredentialSource {
+    auth: Option<Value>,
+    env: EnvLookup,
+    resolved: Mutex<HashMap<String, CredentialCell>>,
+}
+
+type CredentialCell = Arc<OnceLock<Result<Credentials, String>>>;
+
+impl CredentialSource {
+    pub fn new(auth: Option<Value>, env: EnvLookup) -> Self {
+        CredentialSource {
+            auth,
+            env,
+            resolved: Mutex::new(HashMap::new()),
+        }
+    }
+    fn get(&self, provider: &str) -> Result<Credentials, String> {
+        let cell = self
+            .resolved
+            .lock()
+            .expect("credentials lock")
+            .entry(provider.to_string())
+            .or_default()
+            .clone();
+        cell.get_or_init(|| {
+            let env = &*self.env;
+            let entry = self.auth.as_ref().and_then(|a| a.get(provider));
+            stackql_aws_auth::resolve_credentials(entry, &|k| env(k)).map_err(|e| e.to_string())
+        })
+        .clone()
+    }
+}
+
+pub struct HttpClient {
+    client: reqwest::Client,
+    credentials: CredentialSource,
+    /// Pages fetched per listing at most (`--http.response.pageLimit`); None = every page.
+    pub page_limit: Option<usize>,
+    /// Listings cut short by `page_limit`, reported on stderr by the caller.
+    pub capped: Mutex<Vec<String>>,
+}
+
+pub struct ClientOptions {
+    pub request_timeout: Duration,
+    pub allow_insecure_tls: bool,
+    pub page_limit: Option<usize>,
+}
+
+impl HttpClient {
+    pub fn new(options: ClientOptions, credentials: CredentialSource) -> Result<Self, String> {
+        // ring is the one crypto provider compiled in; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .timeout(options.request_timeout)
+            .tls_danger_accept_invalid_certs(options.allow_insecure_tls)
+            .user_agent(concat!("stackql-rs/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        Ok(HttpClient {
+            client,
+            credentials,
+            page_limit: options.page_limit,
+            capped: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// Sends one request and returns the decoded JSON body (Null when empty).
+    pub async fn call(&self, req: &PreparedRequest) -> Result<Value, CallError> {
+        let body_bytes = match &req.body {
+            Some(b) => serde_json::to_vec(b).map_err(|e| CallError::Transport(e.to_string()))?,
+            None => Vec::new(),
+        };
+        let mut builder = http::Request::builder()
+            .method(req.method.as_str())
+            .uri(req.url.as_str());
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let mut http_req = builder
+            .body(body_bytes)
+            .map_err(|e| CallError::Transport(format!("invalid request for {}: {e}", req.url)))?;
+        if let (Some(service), Some(region)) = (&req.signing_service, &req.region) {
+            let creds = self
+                .credentials
+                .get(&req.provider)
+                .map_err(|e| CallError::Transport(format!("AWS credentials: {e}")))?;
+            stackql_aws_auth::sign(&mut http_req, &creds, region, service, SystemTime::now())
+                .map_err(|e| CallError::Transport(format!("cannot sign the request: {e}")))?;
+        }
+        let reqwest_req = reqwest::Request::try_from(http_req)
+            .map_err(|e| CallError::Transport(format!("invalid request for {}: {e}", req.url)))?;
+        let resp = self
+            .client
+            .execute(reqwest_req)
+            .await
+            .map_err(|e| CallError::Transport(describe_transport(&req.url, &e)))?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
+        let error_type = header("x-amzn-errortype");
+        let bytes = resp.bytes().await.map_err(|e| {
+            CallError::Transport(format!("reading the response from {}: {e}", req.url))
+        })?;
+        let json: Option<Value> = if bytes.is_empty() {
+            Some(Value::Null)
+        } else {
+            serde_json::from_slice(&bytes).ok()
+        };
+        if status >= 400 {
+            return Err(api_error(
+                status,
+                json.as_ref(),
+                error_type,
+                request_id,
+                &bytes,
+            ));
+        }
+        json.ok_or_else(|| {
+            CallError::Transport(format!(
+                "the response from {} is not JSON (HTTP {status}, {} bytes)",
+                req.url,
+                bytes.len()
+            ))
+        })
+    }
+
+    /// Every page of a listing, in order. Stops at `page_limit` pages and records that.
+    pub async fn call_paginated(
+        &self,
+        req: &PreparedRequest,
+        pagination: Option<&Pagination>,
+    ) -> Result<Vec<Value>, CallError> {
+        let mut pages = Vec::new();
+        let mut current = req.clone();
+        let mut seen_tokens = std::collections::HashSet::new();
+        loop {
+            let page = self.call(&current).await?;
+            let token = pagination.and_then(|p| next_token(&page, p));
+            pages.push(page);
+            let (Some(p), Some(token)) = (pagination, token) else {
+                return Ok(pages);
+            };
+            if let Some(limit) = self.page_limit {
+                if pages.len() >= limit {
+                    self.capped.lock().expect("capped lock").push(format!(
+                        "{} stopped after {limit} page(s) (--http.response.pageLimit); more results exist",
+                        req.label
+                    ));
+                    return Ok(pages);
+                }
+            }
+            if !seen_tokens.insert(token.clone()) {
+                return Err(CallError::Transport(format!(
+                    "{}: the service returned the same NextToken twice; stopping to avoid an endless loop",
+                    req.label
+                )));
+            }
+            set_token(&mut current, p, &token);
+        }
+    }
+}
+
+fn next_token(page: &Value, p: &Pagination) -> Option<String> {
+    if p.response_location != TokenLocation::Body {
+        return None;
+    }
+    page.get(&p.response_key)
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+fn set_token(req: &mut PreparedRequest, p: &Pagination, token: &str) {
+    match p.request_location {
+        TokenLocation::Body => {
+            if let Some(Value::Object(b)) = &mut req.body {
+                b.insert(p.request_key.clone(), Value::String(token.to_string()));
+            }
+        }
+        TokenLocation::Query => {
+            let enc: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+            let mut url = url::Url::parse(&req.url).expect("request URLs are valid");
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| k != &p.request_key)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            url.query_pairs_mut().clear().extend_pairs(kept);
+            req.url = format!("{}&{}={enc}", url, p.request_key);
+        }
+        TokenLocation::Header => {
+            req.headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case(&p.request_key));
+            req.headers.push((p.request_key.clone(), token.to_string()));
+        }
+    }
+}
+
+fn api_error(
+    status: u16,
+    json: Option<&Value>,
+    error_type: Option<String>,
+    request_id: Option<String>,
+    raw: &[u8],
+) -> CallError {
+    let field = |k: &str| {
+        json.and_then(|j| j.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    // awsJson: `__type` may be `namespace#Code`; the header may carry `Code:extra`.
+    let code = field("__type")
+        .or(error_type)
+        .map(|c| {
+            let c = c.rsplit('#').next().unwrap_or(&c).to_string();
+            c.split(':').next().unwrap_or(&c).to_string()
+        })
+        .unwrap_or_else(|| format!("HTTP{status}"));
+    let message = field("Message")
+        .or_else(|| field("message"))
+        .unwrap_or_else(|| String::from_utf8_lossy(&raw[..raw.len().min(300)]).into_owned());
+    CallError::Api {
+        status,
+        code,
+        message,
+        request_id,
+    }
+}
+
+fn describe_transport(url: &str, e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    let mut msg = format!("{kind}: {url}");
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(&format!(": {s}"));
+        source = s.source();
+    }
+    msg
+}

@@ -1,0 +1,250 @@
+//! The StackQL execution core. `Engine::execute` takes one statement: queries run in an
+//! embedded SQLite where provider resources are virtual tables and registry views are
+//! SQLite views; mutations are planned directly from the statement (parameters from WHERE,
+//! bodies from columns), validated whole before the first request is sent, and optionally
+//! awaited to their final status.
+
+mod awaiter;
+mod catalog;
+mod context;
+mod error;
+mod http;
+mod mutation;
+mod request;
+mod values;
+mod vtab;
+
+pub use error::{CallError, EngineError, FailedCall};
+pub use mutation::MutationResult;
+pub use request::{EndpointResolver, EnvEndpoints, PreparedRequest};
+
+use catalog::Catalog;
+use context::Context;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::Connection;
+use serde_json::Value;
+use stackql_output::{Cell, ResultSet};
+use stackql_registry::Registry;
+use stackql_sql::{parse_statement, QualifiedName, Statement};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Environment lookup, injectable so tests never depend on the real environment.
+pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+pub struct EngineOptions {
+    pub registry_root: PathBuf,
+    /// The whole `--auth` JSON (keyed by provider name).
+    pub auth: Option<Value>,
+    /// Calls in flight at once per statement.
+    pub concurrency: usize,
+    /// Pages per listing at most; None follows every page.
+    pub page_limit: Option<usize>,
+    pub request_timeout: Duration,
+    pub allow_insecure_tls: bool,
+    /// How long `/*+ AWAIT */` waits for a final status.
+    pub await_timeout: Duration,
+    pub env: EnvLookup,
+}
+
+impl EngineOptions {
+    pub fn new(registry_root: PathBuf) -> Self {
+        EngineOptions {
+            registry_root,
+            auth: None,
+            concurrency: 16,
+            page_limit: None,
+            request_timeout: Duration::from_secs(60),
+            allow_insecure_tls: false,
+            await_timeout: Duration::from_secs(600),
+            env: Arc::new(|k| std::env::var(k).ok()),
+        }
+    }
+}
+
+/// What one statement produced.
+#[derive(Debug)]
+pub enum Outcome {
+    Rows(ResultSet),
+    Mutations(Vec<MutationResult>),
+}
+
+/// The result of `execute`, with notices for stderr (capped listings and the like).
+#[derive(Debug)]
+pub struct Executed {
+    pub outcome: Outcome,
+    pub notices: Vec<String>,
+}
+
+pub struct Engine {
+    ctx: Arc<Context>,
+    conn: Connection,
+    catalog: Catalog,
+    await_timeout: Duration,
+}
+
+impl Engine {
+    pub fn new(options: EngineOptions) -> Result<Self, EngineError> {
+        let registry = Arc::new(Registry::open(&options.registry_root)?);
+        let credentials = http::CredentialSource::new(options.auth.clone(), options.env.clone());
+        let http = http::HttpClient::new(
+            http::ClientOptions {
+                request_timeout: options.request_timeout,
+                allow_insecure_tls: options.allow_insecure_tls,
+                page_limit: options.page_limit,
+            },
+            credentials,
+        )
+        .map_err(EngineError::Invalid)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| EngineError::Invalid(format!("cannot start the async runtime: {e}")))?;
+        let ctx = Arc::new(Context {
+            registry,
+            http,
+            runtime,
+            endpoints: Box::new(request::EnvEndpoints {
+                lookup: options.env.clone(),
+            }),
+            concurrency: options.concurrency.max(1),
+            state: Default::default(),
+        });
+        let conn = Connection::open_in_memory().map_err(|e| EngineError::Sqlite(e.to_string()))?;
+        conn.create_module(vtab::MODULE_NAME, &vtab::MODULE, Some(ctx.clone()))
+            .map_err(|e| EngineError::Sqlite(e.to_string()))?;
+        // `string(x)`: StackQL's marker for "send as a string"; in SQL it is the text of x.
+        conn.create_scalar_function(
+            "string",
+            1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            |c| {
+                let v: SqlValue = c.get(0)?;
+                Ok(match v {
+                    SqlValue::Null => SqlValue::Null,
+                    other => SqlValue::Text(values::sql_to_text(&other)),
+                })
+            },
+        )
+        .map_err(|e| EngineError::Sqlite(e.to_string()))?;
+        Ok(Engine {
+            ctx,
+            conn,
+            catalog: Catalog::default(),
+            await_timeout: options.await_timeout,
+        })
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.ctx.registry
+    }
+
+    /// Runs one statement; `line` is where it starts in the script (for error positions).
+    pub fn execute(&mut self, text: &str, line: usize) -> Result<Executed, EngineError> {
+        self.ctx.reset_statement();
+        let statement = parse_statement(text, line)?;
+        let outcome = match statement {
+            Statement::Query { sql, tables } => Outcome::Rows(self.query(&sql, &tables)?),
+            Statement::Insert { .. }
+            | Statement::Update { .. }
+            | Statement::Delete { .. }
+            | Statement::Exec { .. } => mutation::run(self, statement)?,
+        };
+        let notices = std::mem::take(&mut *self.ctx.http.capped.lock().expect("capped lock"));
+        Ok(Executed { outcome, notices })
+    }
+
+    /// Runs a query in SQLite after creating the provider tables it names.
+    fn query(&mut self, sql: &str, tables: &[QualifiedName]) -> Result<ResultSet, EngineError> {
+        for t in tables {
+            self.catalog.ensure(&self.conn, &self.ctx.registry, t)?;
+        }
+        let mut stmt = match self.conn.prepare(sql) {
+            Ok(s) => s,
+            Err(e) => return Err(self.planning_error(e, tables)),
+        };
+        let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
+        let width = columns.len();
+        let mut rows_out = Vec::new();
+        let mut rows = stmt.query([]).map_err(|e| sqlite_error(&self.ctx, e))?;
+        loop {
+            match rows.next() {
+                Ok(Some(row)) => {
+                    let mut cells = Vec::with_capacity(width);
+                    for i in 0..width {
+                        let v: SqlValue =
+                            row.get(i).map_err(|e| EngineError::Sqlite(e.to_string()))?;
+                        cells.push(match v {
+                            SqlValue::Null => Cell::Null,
+                            SqlValue::Integer(i) => Cell::Integer(i),
+                            SqlValue::Real(r) => Cell::Real(r),
+                            SqlValue::Text(t) => Cell::Text(t),
+                            SqlValue::Blob(b) => Cell::Blob(b),
+                        });
+                    }
+                    rows_out.push(cells);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(sqlite_error(&self.ctx, e)),
+            }
+        }
+        Ok(ResultSet {
+            columns,
+            rows: rows_out,
+        })
+    }
+
+    /// SQLite says only "no query solution" when a provider table lacks its required
+    /// parameters; the planning records say which table and which parameters.
+    fn planning_error(&self, e: rusqlite::Error, tables: &[QualifiedName]) -> EngineError {
+        if let Some(err) = vtab::take_call_error(&self.ctx) {
+            return err;
+        }
+        let message = e.to_string();
+        if message.contains("no query solution") {
+            let planning = self.ctx.with_state(|s| s.planning.clone());
+            for t in tables {
+                let name = t.to_string();
+                let sources = self
+                    .catalog
+                    .view_sources
+                    .get(&name)
+                    .cloned()
+                    .unwrap_or_else(|| vec![name.clone()]);
+                for src in sources {
+                    if let Some(rec) = planning.get(&src) {
+                        if let (false, Some(missing)) = (rec.usable, &rec.missing) {
+                            let example =
+                                example_predicate(&missing[0], rec.example_region.as_deref());
+                            return EngineError::MissingParams {
+                                table: name,
+                                missing: missing.clone(),
+                                how: format!(
+                                    "supply {} in WHERE, e.g. {example}",
+                                    if missing.len() > 1 { "them" } else { "it" }
+                                ),
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        EngineError::Sqlite(message)
+    }
+}
+
+/// `region = 'us-east-1'` or `data__Identifier = '<value>'`.
+pub(crate) fn example_predicate(param: &str, default_region: Option<&str>) -> String {
+    if param == "region" {
+        format!("region = '{}'", default_region.unwrap_or("us-east-1"))
+    } else {
+        format!("{param} = '<value>'")
+    }
+}
+
+fn sqlite_error(ctx: &Context, e: rusqlite::Error) -> EngineError {
+    vtab::take_call_error(ctx).unwrap_or_else(|| EngineError::Sqlite(e.to_string()))
+}

@@ -1,0 +1,608 @@
+//! INSERT, UPDATE, DELETE and EXEC, planned from the statement: the method is the first of
+//! the verb's methods whose required parameters the statement supplies, parameters come
+//! from WHERE (or `@` arguments), bodies from columns. Every request is built and checked
+//! before the first one is sent; then they go out concurrently and, with `/*+ AWAIT */`,
+//! each is followed to its final status.
+
+use crate::awaiter::{await_final, AwaitError};
+use crate::error::{EngineError, FailedCall};
+use crate::request::{build_request, CallValues, PreparedRequest};
+use crate::values::json_to_sql;
+use crate::vtab::cartesian;
+use crate::{example_predicate, Engine, Outcome};
+use futures::stream::{self, StreamExt};
+use rusqlite::types::Value as SqlValue;
+use serde_json::Value;
+use stackql_output::{Cell, ResultSet};
+use stackql_registry::{closest_names, Method, ParamLocation, Resource, Service, SqlVerb};
+use stackql_sql::{Literal, Predicate, QualifiedName, Statement};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// What one request of a mutation did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MutationResult {
+    pub verb: &'static str,
+    pub target: String,
+    pub operation: Option<String>,
+    pub type_name: Option<String>,
+    pub identifier: Option<String>,
+    pub request_token: Option<String>,
+    pub status: Option<String>,
+    pub status_message: Option<String>,
+    pub error_code: Option<String>,
+    /// Whether `status` is final because the statement awaited it.
+    pub awaited: bool,
+}
+
+impl MutationResult {
+    fn summary(&self) -> String {
+        let mut s = format!("{} {}", self.verb, self.target);
+        if let Some(id) = &self.identifier {
+            s.push_str(&format!(" identifier {id}"));
+        }
+        if let Some(st) = &self.status {
+            s.push_str(&format!(": {st}"));
+        }
+        if let Some(t) = &self.request_token {
+            s.push_str(&format!(" (request token {t})"));
+        }
+        s
+    }
+}
+
+pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineError> {
+    match statement {
+        Statement::Insert {
+            target,
+            columns,
+            source_sql,
+            force_string,
+            source_tables,
+            hints,
+        } => {
+            let (service, resource) = resolve(engine, &target)?;
+            let methods = verb_methods(&resource, SqlVerb::Insert, &target)?;
+            let supplied: BTreeSet<String> = columns.iter().cloned().collect();
+            let method = choose_method(&methods, &supplied, &target, "INSERT INTO", |m| {
+                format!(
+                    "add {} to the column list, e.g. INSERT INTO {target} (..., {m}) SELECT ..., {}",
+                    if m.contains(',') { "them" } else { "it" },
+                    example_value(m)
+                )
+            })?;
+            check_columns(method, &supplied, &target, "INSERT INTO")?;
+            // The source runs first, in SQLite: it may itself read provider tables.
+            let rows = engine.query(&source_sql, &source_tables)?;
+            if rows.columns.len() != columns.len() {
+                return Err(EngineError::Invalid(format!(
+                    "INSERT INTO {target} names {} column(s) but its SELECT/VALUES produces {}",
+                    columns.len(),
+                    rows.columns.len()
+                )));
+            }
+            let mut calls = Vec::new();
+            for row in &rows.rows {
+                let mut call = CallValues::default();
+                for (i, (col, cell)) in columns.iter().zip(row).enumerate() {
+                    call.set(col, cell_to_sql(cell));
+                    if force_string.get(i).copied().unwrap_or(false) {
+                        call.forced.insert(col.clone());
+                    }
+                }
+                calls.push(call);
+            }
+            send_all(
+                engine,
+                &service,
+                &target,
+                method,
+                calls,
+                "INSERT",
+                hints.await_completion,
+            )
+        }
+        Statement::Delete {
+            target,
+            predicates,
+            hints,
+        } => {
+            let (service, resource) = resolve(engine, &target)?;
+            let methods = verb_methods(&resource, SqlVerb::Delete, &target)?;
+            let supplied: BTreeSet<String> =
+                predicates.iter().map(|p| p.column().to_string()).collect();
+            let method = choose_method(&methods, &supplied, &target, "DELETE FROM", where_how)?;
+            check_columns(method, &supplied, &target, "DELETE FROM")?;
+            let calls = calls_from_predicates(&predicates, &CallValues::default());
+            send_all(
+                engine,
+                &service,
+                &target,
+                method,
+                calls,
+                "DELETE",
+                hints.await_completion,
+            )
+        }
+        Statement::Update {
+            target,
+            assignments,
+            predicates,
+            hints,
+        } => {
+            let (service, resource) = resolve(engine, &target)?;
+            let methods = verb_methods(&resource, SqlVerb::Update, &target)?;
+            let mut supplied: BTreeSet<String> =
+                predicates.iter().map(|p| p.column().to_string()).collect();
+            supplied.extend(assignments.iter().map(|a| a.column.clone()));
+            let method = choose_method(&methods, &supplied, &target, "UPDATE", where_how)?;
+            check_columns(method, &supplied, &target, "UPDATE")?;
+            let mut base = CallValues::default();
+            if !assignments.is_empty() {
+                let select = format!(
+                    "SELECT {}",
+                    assignments
+                        .iter()
+                        .map(|a| a.expr_sql.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let values = engine.query(&select, &[])?;
+                let row = values.rows.first().cloned().unwrap_or_default();
+                for (a, cell) in assignments.iter().zip(row) {
+                    base.set(&a.column, cell_to_sql(&cell));
+                    if a.force_string {
+                        base.forced.insert(a.column.clone());
+                    }
+                }
+            }
+            let calls = calls_from_predicates(&predicates, &base);
+            send_all(
+                engine,
+                &service,
+                &target,
+                method,
+                calls,
+                "UPDATE",
+                hints.await_completion,
+            )
+        }
+        Statement::Exec {
+            target,
+            method,
+            args,
+            json_body,
+            hints,
+        } => {
+            let (service, resource) = resolve(engine, &target)?;
+            let method = resource.method(&method)?;
+            let mut call = CallValues::default();
+            if let Some(body) = &json_body {
+                let parsed: Value = serde_json::from_str(body)
+                    .map_err(|e| EngineError::Invalid(format!("@@json is not valid JSON: {e}")))?;
+                call.raw_body = Some(parsed);
+            }
+            for a in &args {
+                if method.param(&a.name).is_none() {
+                    return Err(unknown_column(method, &a.name, &target, "EXEC"));
+                }
+                call.set(&a.name, literal_to_sql(&a.value));
+            }
+            let body_fields: BTreeSet<String> = call
+                .raw_body
+                .as_ref()
+                .and_then(Value::as_object)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            let missing: Vec<String> = method
+                .required_params()
+                .iter()
+                .filter(|p| !call.values.contains_key(&p.name))
+                .filter(|p| !matches!(&p.location, ParamLocation::Body { field } if body_fields.contains(field)))
+                .map(|p| p.name.clone())
+                .collect();
+            if !missing.is_empty() {
+                return Err(EngineError::MissingParams {
+                    table: format!("{target}.{}", method.name),
+                    how: format!("pass it as @{}='...'", missing[0]),
+                    missing,
+                });
+            }
+            let label = format!("{target}.{}", method.name);
+            let req = build_request(
+                &label,
+                &service,
+                method,
+                &call,
+                engine.ctx.endpoints.as_ref(),
+            )
+            .map_err(EngineError::Invalid)?;
+            let returns_rows = method
+                .response
+                .object_key
+                .as_deref()
+                .is_some_and(|k| k != "$.ProgressEvent");
+            if returns_rows {
+                return exec_rows(engine, method, &req);
+            }
+            let calls = vec![call];
+            send_all(
+                engine,
+                &service,
+                &target,
+                method,
+                calls,
+                "EXEC",
+                hints.await_completion,
+            )
+        }
+        Statement::Query { .. } => unreachable!("queries are not mutations"),
+    }
+}
+
+fn resolve(
+    engine: &Engine,
+    target: &QualifiedName,
+) -> Result<(Arc<Service>, Arc<Resource>), EngineError> {
+    Ok(engine
+        .ctx
+        .registry
+        .resource(&target.provider, &target.service, &target.resource)?)
+}
+
+fn verb_methods<'r>(
+    resource: &'r Resource,
+    verb: SqlVerb,
+    target: &QualifiedName,
+) -> Result<Vec<&'r Method>, EngineError> {
+    let methods = resource.methods_for(verb);
+    if methods.is_empty() {
+        let other: Vec<&str> = [
+            SqlVerb::Select,
+            SqlVerb::Insert,
+            SqlVerb::Update,
+            SqlVerb::Delete,
+        ]
+        .into_iter()
+        .filter(|v| {
+            *v != verb
+                && (!resource.methods_for(*v).is_empty()
+                    || (*v == SqlVerb::Select && resource.select_view.is_some()))
+        })
+        .map(|v| v.name())
+        .collect();
+        return Err(EngineError::Invalid(format!(
+            "{target} does not support {} (it supports: {})",
+            verb.name(),
+            if other.is_empty() {
+                "nothing".to_string()
+            } else {
+                other.join(", ")
+            }
+        )));
+    }
+    Ok(methods)
+}
+
+fn where_how(m: &str) -> String {
+    let first = m.split(", ").next().unwrap_or(m);
+    format!(
+        "supply {} in WHERE, e.g. {}",
+        if m.contains(',') { "them" } else { "it" },
+        example_predicate(first, None)
+    )
+}
+
+fn example_value(param: &str) -> String {
+    if param.starts_with("region") {
+        "'us-east-1'".into()
+    } else {
+        "'<value>'".into()
+    }
+}
+
+/// The first method whose required parameters are all supplied.
+fn choose_method<'m>(
+    methods: &[&'m Method],
+    supplied: &BTreeSet<String>,
+    target: &QualifiedName,
+    verb: &str,
+    how: impl Fn(&str) -> String,
+) -> Result<&'m Method, EngineError> {
+    let mut best: Option<Vec<String>> = None;
+    for m in methods {
+        let mut missing: Vec<String> = m
+            .required_params()
+            .iter()
+            .filter(|p| !supplied.contains(&p.name))
+            .map(|p| p.name.clone())
+            .collect();
+        if let Some(obj) = m.required_nested_object() {
+            let any = m.params.iter().any(|p| {
+                matches!(&p.location, ParamLocation::BodyNested { parent, .. } if parent == obj)
+                    && supplied.contains(&p.name)
+            });
+            if !any {
+                missing.push(format!("{obj} (at least one of its properties)"));
+            }
+        }
+        if missing.is_empty() {
+            return Ok(m);
+        }
+        if best.as_ref().is_none_or(|b| missing.len() < b.len()) {
+            best = Some(missing);
+        }
+    }
+    let missing = best.unwrap_or_default();
+    Err(EngineError::MissingParams {
+        table: format!("{verb} {target}"),
+        how: how(&missing.join(", ")),
+        missing,
+    })
+}
+
+fn check_columns(
+    method: &Method,
+    supplied: &BTreeSet<String>,
+    target: &QualifiedName,
+    verb: &str,
+) -> Result<(), EngineError> {
+    for col in supplied {
+        if method.param(col).is_none() {
+            return Err(unknown_column(method, col, target, verb));
+        }
+    }
+    Ok(())
+}
+
+fn unknown_column(method: &Method, col: &str, target: &QualifiedName, verb: &str) -> EngineError {
+    let names: Vec<&str> = method.params.iter().map(|p| p.name.as_str()).collect();
+    let suggestions = closest_names(col, names.iter().copied());
+    EngineError::Invalid(format!(
+        "unknown column '{col}' for {verb} {target} (method {}){}; its columns are: {}",
+        method.name,
+        match suggestions.as_slice() {
+            [] => String::new(),
+            s => format!("; did you mean {}?", s.join(" or ")),
+        },
+        names.join(", ")
+    ))
+}
+
+/// One call per combination of predicate values (IN lists multiply).
+fn calls_from_predicates(predicates: &[Predicate], base: &CallValues) -> Vec<CallValues> {
+    let columns: Vec<(String, Vec<SqlValue>)> = predicates
+        .iter()
+        .map(|p| {
+            (
+                p.column().to_string(),
+                p.values().iter().map(literal_to_sql).collect(),
+            )
+        })
+        .collect();
+    cartesian(&columns)
+        .into_iter()
+        .map(|combo| {
+            let mut call = base.clone();
+            for (name, v) in combo {
+                call.set(&name, v);
+            }
+            call
+        })
+        .collect()
+}
+
+fn literal_to_sql(l: &Literal) -> SqlValue {
+    match l {
+        Literal::Null => SqlValue::Null,
+        Literal::Bool(b) => SqlValue::Text(b.to_string()),
+        Literal::Integer(i) => SqlValue::Integer(*i),
+        Literal::Real(r) => SqlValue::Real(*r),
+        Literal::Text(s) => SqlValue::Text(s.clone()),
+    }
+}
+
+fn cell_to_sql(c: &Cell) -> SqlValue {
+    match c {
+        Cell::Null => SqlValue::Null,
+        Cell::Integer(i) => SqlValue::Integer(*i),
+        Cell::Real(r) => SqlValue::Real(*r),
+        Cell::Text(t) => SqlValue::Text(t.clone()),
+        Cell::Blob(b) => SqlValue::Blob(b.clone()),
+    }
+}
+
+/// Builds every request (so a bad row fails before anything is sent), sends them
+/// concurrently, then awaits each when asked to.
+fn send_all(
+    engine: &Engine,
+    service: &Service,
+    target: &QualifiedName,
+    method: &Method,
+    calls: Vec<CallValues>,
+    verb: &'static str,
+    await_completion: bool,
+) -> Result<Outcome, EngineError> {
+    let label = format!("{target}.{}", method.name);
+    let mut requests = Vec::with_capacity(calls.len());
+    for (i, call) in calls.iter().enumerate() {
+        let req = build_request(&label, service, method, call, engine.ctx.endpoints.as_ref())
+            .map_err(|e| {
+                EngineError::Invalid(if calls.len() > 1 {
+                    format!("row {}: {e}", i + 1)
+                } else {
+                    e
+                })
+            })?;
+        requests.push(req);
+    }
+    if requests.is_empty() {
+        return Ok(Outcome::Mutations(Vec::new()));
+    }
+    let ctx = engine.ctx.clone();
+    let timeout = engine.await_timeout;
+    let target_name = target.to_string();
+    let results: Vec<Result<MutationResult, (Option<MutationResult>, FailedCall)>> =
+        ctx.runtime.block_on(async {
+            stream::iter(requests.iter().map(|req| {
+                let ctx = ctx.clone();
+                let target_name = target_name.clone();
+                async move {
+                    let failed = |error| FailedCall {
+                        method: req.label.clone(),
+                        region: req.region.clone(),
+                        params: req.params.clone(),
+                        error,
+                    };
+                    let resp = ctx.http.call(req).await.map_err(|e| (None, failed(e)))?;
+                    let event = resp.get("ProgressEvent").cloned().unwrap_or(Value::Null);
+                    let mut result = from_event(verb, &target_name, &event);
+                    if await_completion {
+                        if let Some(token) = result.request_token.clone() {
+                            match await_final(&ctx.http, req, &token, timeout).await {
+                                Ok(final_event) => {
+                                    result = from_event(verb, &target_name, &final_event);
+                                    result.awaited = true;
+                                }
+                                Err(AwaitError::Call(e)) => return Err((Some(result), failed(e))),
+                                Err(AwaitError::TimedOut { last_status }) => {
+                                    result.status = Some(format!(
+                                        "{last_status} (still running after the await limit)"
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    Ok(result)
+                }
+            }))
+            .buffered(ctx.concurrency)
+            .collect()
+            .await
+        });
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    let mut outcomes = Vec::new();
+    for r in results {
+        match r {
+            Ok(m) => {
+                done.push(m.summary());
+                outcomes.push(m);
+            }
+            Err((partial, f)) => {
+                if let Some(p) = partial {
+                    done.push(format!("{} (then awaiting it failed)", p.summary()));
+                }
+                failed.push(f);
+            }
+        }
+    }
+    if !failed.is_empty() {
+        return Err(EngineError::PartialMutation { done, failed });
+    }
+    let not_ok: Vec<&MutationResult> = outcomes
+        .iter()
+        .filter(|m| m.awaited && m.status.as_deref() != Some("SUCCESS"))
+        .collect();
+    if !not_ok.is_empty() || (await_completion && outcomes.iter().any(|m| !m.awaited)) {
+        let mut msg = String::new();
+        for m in &outcomes {
+            msg.push_str(&format!("\n  - {}", m.summary()));
+            if let Some(code) = &m.error_code {
+                msg.push_str(&format!(", error {code}"));
+            }
+            if let Some(sm) = &m.status_message {
+                msg.push_str(&format!(": {sm}"));
+            }
+        }
+        return Err(EngineError::OperationFailed(format!(
+            "{verb} {target} did not complete successfully:{msg}"
+        )));
+    }
+    Ok(Outcome::Mutations(outcomes))
+}
+
+fn from_event(verb: &'static str, target: &str, event: &Value) -> MutationResult {
+    let s = |k: &str| event.get(k).and_then(Value::as_str).map(str::to_string);
+    MutationResult {
+        verb,
+        target: target.to_string(),
+        operation: s("Operation"),
+        type_name: s("TypeName"),
+        identifier: s("Identifier"),
+        request_token: s("RequestToken"),
+        status: s("OperationStatus"),
+        status_message: s("StatusMessage"),
+        error_code: s("ErrorCode"),
+        awaited: false,
+    }
+}
+
+/// EXEC of a method that returns rows: every page, rows at the method's objectKey.
+fn exec_rows(
+    engine: &Engine,
+    method: &Method,
+    req: &PreparedRequest,
+) -> Result<Outcome, EngineError> {
+    let pages = engine
+        .ctx
+        .runtime
+        .block_on(
+            engine
+                .ctx
+                .http
+                .call_paginated(req, method.pagination.as_ref()),
+        )
+        .map_err(|error| {
+            EngineError::Calls(vec![FailedCall {
+                method: req.label.clone(),
+                region: req.region.clone(),
+                params: req.params.clone(),
+                error,
+            }])
+        })?;
+    let mut items = Vec::new();
+    for page in &pages {
+        let selected = match &method.response.object_path {
+            Some(p) => p.select(page),
+            None => vec![page],
+        };
+        for v in selected {
+            match v {
+                Value::Array(a) => items.extend(a.iter().cloned()),
+                Value::Null => {}
+                other => items.push(other.clone()),
+            }
+        }
+    }
+    let mut columns: Vec<String> = method.columns.iter().map(|(n, _, _)| n.clone()).collect();
+    if columns.is_empty() {
+        for it in &items {
+            if let Value::Object(o) = it {
+                for k in o.keys() {
+                    if !columns.contains(k) {
+                        columns.push(k.clone());
+                    }
+                }
+            }
+        }
+    }
+    let rows = items
+        .iter()
+        .map(|it| {
+            columns
+                .iter()
+                .map(
+                    |c| match it.get(c).map(json_to_sql).unwrap_or(SqlValue::Null) {
+                        SqlValue::Null => Cell::Null,
+                        SqlValue::Integer(i) => Cell::Integer(i),
+                        SqlValue::Real(r) => Cell::Real(r),
+                        SqlValue::Text(t) => Cell::Text(t),
+                        SqlValue::Blob(b) => Cell::Blob(b),
+                    },
+                )
+                .collect()
+        })
+        .collect();
+    Ok(Outcome::Rows(ResultSet { columns, rows }))
+}

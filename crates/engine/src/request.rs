@@ -1,0 +1,256 @@
+//! Turning a method plus column values into one concrete HTTP request: server URL from the
+//! server variables (or the AWS endpoint override), path and query parameters, header
+//! defaults (`X-Amz-Target`), and a body named and typed per `requestBodyTranslate`.
+
+use crate::values::{sql_to_field, sql_to_text};
+use rusqlite::types::Value as SqlValue;
+use serde_json::{Map, Value};
+use stackql_registry::{Method, ParamLocation, Service};
+use std::collections::BTreeMap;
+
+/// Column values for one call; `forced` marks columns wrapped in `string(...)`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CallValues {
+    pub values: BTreeMap<String, SqlValue>,
+    pub forced: std::collections::BTreeSet<String>,
+    /// `@@json`: the body given whole, merged over `request.base`.
+    pub raw_body: Option<Value>,
+}
+
+impl CallValues {
+    pub fn set(&mut self, column: &str, v: SqlValue) {
+        self.values.insert(column.to_string(), v);
+    }
+}
+
+/// A request ready to sign and send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreparedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+    pub region: Option<String>,
+    pub signing_service: Option<String>,
+    /// Whose credentials sign it (`--auth` is keyed by provider).
+    pub provider: String,
+    /// `provider.service.resource.method`, for errors.
+    pub label: String,
+    /// Identifying parameter values (`name=value`) for errors and EXPLAIN.
+    pub params: Vec<String>,
+}
+
+/// Where requests go when the user overrides the endpoint (`AWS_ENDPOINT_URL`, ...).
+pub trait EndpointResolver: Send + Sync {
+    /// A base URL (scheme, host, port) replacing the registry server for `signing_service`.
+    fn endpoint_for(&self, signing_service: &str) -> Option<String>;
+}
+
+/// The AWS SDK convention: `AWS_ENDPOINT_URL_<SERVICE_ID>` first, then `AWS_ENDPOINT_URL`.
+pub struct EnvEndpoints {
+    pub lookup: crate::EnvLookup,
+}
+
+impl EndpointResolver for EnvEndpoints {
+    fn endpoint_for(&self, signing_service: &str) -> Option<String> {
+        // The SDK service id of the signing name `cloudcontrolapi` is `CloudControl`.
+        let service_id = match signing_service {
+            "cloudcontrolapi" => "CLOUDCONTROL".to_string(),
+            other => other.to_ascii_uppercase().replace('-', "_"),
+        };
+        (self.lookup)(&format!("AWS_ENDPOINT_URL_{service_id}"))
+            .or_else(|| (self.lookup)("AWS_ENDPOINT_URL"))
+            .filter(|v| !v.trim().is_empty())
+    }
+}
+
+pub fn build_request(
+    label: &str,
+    service: &Service,
+    method: &Method,
+    call: &CallValues,
+    endpoints: &dyn EndpointResolver,
+) -> Result<PreparedRequest, String> {
+    let mut server_values = BTreeMap::new();
+    let mut path = method.path.clone();
+    let mut query: Vec<(String, String)> = Vec::new();
+    let mut headers: Vec<(String, String)> = method.header_defaults.clone();
+    let mut body = Map::new();
+    let mut nested: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
+    let mut params = Vec::new();
+
+    if let Some(Value::Object(base)) = method.request.as_ref().and_then(|r| r.base.as_ref()) {
+        body.extend(base.clone());
+    }
+    if let Some(raw) = &call.raw_body {
+        let Value::Object(raw) = raw else {
+            return Err("@@json must be a JSON object".to_string());
+        };
+        body.extend(raw.clone());
+    }
+
+    for (column, value) in &call.values {
+        let Some(param) = method.param(column) else {
+            continue;
+        };
+        let forced = call.forced.contains(column);
+        match &param.location {
+            ParamLocation::Server => {
+                server_values.insert(param.wire_name.clone(), sql_to_text(value));
+            }
+            ParamLocation::Path => {
+                let text = sql_to_text(value);
+                path = path.replace(
+                    &format!("{{{}}}", param.wire_name),
+                    &url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>(),
+                );
+                params.push(format!("{column}={text}"));
+            }
+            ParamLocation::Query => {
+                if !matches!(value, SqlValue::Null) {
+                    query.push((param.wire_name.clone(), sql_to_text(value)));
+                    params.push(format!("{column}={}", sql_to_text(value)));
+                }
+            }
+            ParamLocation::Header => {
+                if !matches!(value, SqlValue::Null) {
+                    headers.push((param.wire_name.clone(), sql_to_text(value)));
+                }
+            }
+            ParamLocation::Body { field } => {
+                if let Some(v) = sql_to_field(column, value, &param.schema, forced)? {
+                    if let Value::String(s) = &v {
+                        if is_identifying(field) {
+                            params.push(format!("{column}={s}"));
+                        }
+                    }
+                    body.insert(field.clone(), v);
+                }
+            }
+            ParamLocation::BodyNested { parent, field } => {
+                if let Some(v) = sql_to_field(column, value, &param.schema, forced)? {
+                    nested
+                        .entry(parent.clone())
+                        .or_default()
+                        .insert(field.clone(), v);
+                }
+            }
+        }
+    }
+    for (parent, object) in nested {
+        let string_only = method
+            .request
+            .as_ref()
+            .map(|r| r.nested_string_only)
+            .unwrap_or(false);
+        let value = Value::Object(object);
+        // `x-stackQL-stringOnly`: Cloud Control wants DesiredState as a JSON *string*.
+        body.insert(
+            parent,
+            if string_only {
+                Value::String(value.to_string())
+            } else {
+                value
+            },
+        );
+    }
+
+    let region = server_values.get("region").cloned();
+    let server = service
+        .server_for(&server_values)
+        .ok_or_else(|| format!("{label}: the service document declares no servers"))?;
+    for var in server.variables.keys() {
+        if !server_values.contains_key(var) {
+            return Err(format!("{label}: missing server variable {var}"));
+        }
+    }
+    let signing_service = service.signing_name.clone();
+    let mut url = server.render(&server_values);
+    if let Some(endpoint) = signing_service
+        .as_deref()
+        .and_then(|s| endpoints.endpoint_for(s))
+    {
+        url = endpoint;
+    }
+    let url = join_url(&url, &path, &query, method.drop_double_underscore_params);
+
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
+        if let Some(req) = &method.request {
+            headers.push(("Content-Type".to_string(), req.media_type.clone()));
+        }
+    }
+    let body = method.request.as_ref().map(|_| Value::Object(body));
+    Ok(PreparedRequest {
+        method: method.http_method.clone(),
+        url,
+        headers,
+        body,
+        region,
+        signing_service,
+        provider: service.provider.clone(),
+        label: label.to_string(),
+        params,
+    })
+}
+
+/// Body fields worth naming when a call fails (the others are bulky or secret-ish).
+fn is_identifying(field: &str) -> bool {
+    matches!(field, "TypeName" | "Identifier" | "RequestToken")
+}
+
+fn join_url(
+    base: &str,
+    path: &str,
+    extra: &[(String, String)],
+    drop_double_underscore: bool,
+) -> String {
+    let base = base.trim_end_matches('/');
+    let (path_part, query_part) = match path.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path, None),
+    };
+    let mut pairs: Vec<String> = query_part
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter(|kv| !kv.is_empty())
+        .filter(|kv| !(drop_double_underscore && kv.starts_with("__")))
+        .map(str::to_string)
+        .collect();
+    for (k, v) in extra {
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        pairs.push(format!("{}={}", enc(k), enc(v)));
+    }
+    let mut url = format!(
+        "{base}{}",
+        if path_part.is_empty() { "/" } else { path_part }
+    );
+    if !pairs.is_empty() {
+        url.push('?');
+        url.push_str(&pairs.join("&"));
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn url_joining_drops_double_underscore_params() {
+        assert_eq!(
+            join_url(
+                "http://127.0.0.1:9/",
+                "/?Action=CreateResource&Version=2021-09-30&__Image&__detailTransformed=true",
+                &[],
+                true
+            ),
+            "http://127.0.0.1:9/?Action=CreateResource&Version=2021-09-30"
+        );
+        assert_eq!(
+            join_url("https://h", "/a", &[("k".into(), "a b".into())], false),
+            "https://h/a?k=a+b"
+        );
+    }
+}

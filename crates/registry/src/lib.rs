@@ -1,0 +1,107 @@
+//! The StackQL provider registry: `src/<provider>/<version>/provider.yaml` plus one
+//! OpenAPI service document per service, read lazily and turned into the model the engine
+//! plans from (resources, methods, parameters, views, pagination, servers).
+//!
+//! Documents are parsed into `serde_json::Value` once and kept; every model type borrows
+//! facts out of them at load time so planning never re-walks YAML.
+
+mod error;
+mod jsonpath;
+mod method;
+mod provider;
+mod resource;
+mod schema;
+mod service;
+mod suggest;
+mod yaml;
+
+pub use error::RegistryError;
+pub use jsonpath::JsonPath;
+pub use method::{BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec};
+pub use provider::{Provider, ServiceEntry};
+pub use resource::{Resource, SqlVerb, ViewDef};
+pub use schema::{ColumnType, SchemaRef};
+pub use service::{Pagination, Server, Service, TokenLocation};
+pub use suggest::closest_names;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// A registry rooted at a directory that holds `src/<provider>/<version>/provider.yaml`.
+pub struct Registry {
+    root: PathBuf,
+    providers: Mutex<HashMap<String, Arc<Provider>>>,
+}
+
+impl Registry {
+    /// Opens a registry root. The directory must exist and contain `src/`; nothing else is read yet.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, RegistryError> {
+        let root = root.into();
+        let src = root.join("src");
+        if !src.is_dir() {
+            return Err(RegistryError::NoRegistry { root });
+        }
+        Ok(Registry {
+            root,
+            providers: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Names of the providers present under `src/` (directories holding at least one version).
+    pub fn provider_names(&self) -> Result<Vec<String>, RegistryError> {
+        let src = self.root.join("src");
+        let mut names = Vec::new();
+        let entries = std::fs::read_dir(&src).map_err(|e| RegistryError::io(&src, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| RegistryError::io(&src, e))?;
+            if entry.path().is_dir() {
+                if let Some(name) = entry.file_name().to_str() {
+                    if provider::latest_version_dir(&entry.path()).is_some() {
+                        names.push(name.to_string());
+                    }
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// The provider called `name`, loading its `provider.yaml` on first use (latest version).
+    pub fn provider(&self, name: &str) -> Result<Arc<Provider>, RegistryError> {
+        if let Some(p) = self.providers.lock().expect("registry lock").get(name) {
+            return Ok(p.clone());
+        }
+        let dir = self.root.join("src").join(name);
+        let Some(version_dir) = provider::latest_version_dir(&dir) else {
+            let known = self.provider_names()?;
+            return Err(RegistryError::UnknownProvider {
+                name: name.to_string(),
+                suggestions: closest_names(name, known.iter().map(String::as_str)),
+                root: self.root.clone(),
+            });
+        };
+        let loaded = Arc::new(Provider::load(&self.root, name, &version_dir)?);
+        self.providers
+            .lock()
+            .expect("registry lock")
+            .insert(name.to_string(), loaded.clone());
+        Ok(loaded)
+    }
+
+    /// Resolves `provider.service.resource`.
+    pub fn resource(
+        &self,
+        provider: &str,
+        service: &str,
+        resource: &str,
+    ) -> Result<(Arc<Service>, Arc<Resource>), RegistryError> {
+        let svc = self.provider(provider)?.service(service)?;
+        let res = svc.resource(resource)?;
+        Ok((svc, res))
+    }
+}

@@ -1,0 +1,461 @@
+//! A resource method: the HTTP operation it calls, its parameters as SQL columns (path,
+//! query, header, body, server variables), how a request body is named and typed
+//! (`requestBodyTranslate`), and where its rows are in the response (`objectKey`).
+
+use crate::jsonpath::{JsonPath, Step};
+use crate::schema::{self, ColumnType};
+use crate::service::{parse_servers, Pagination, Server, Service};
+use serde_json::Value;
+
+/// How body fields become columns (`config.requestBodyTranslate.algorithm`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BodyTranslate {
+    /// Default: body field `X` is column `data__X`.
+    DataPrefix,
+    /// `naive`: body field `X` is column `X`.
+    Naive,
+    /// `naive_<Prop>`: the properties of object `Prop` are the columns (naive names).
+    NaiveNested(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    /// A top-level body field.
+    Body {
+        field: String,
+    },
+    /// A property of a nested body object (`naive_DesiredState`).
+    BodyNested {
+        parent: String,
+        field: String,
+    },
+    /// A `servers[].variables` entry, e.g. `region`.
+    Server,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    /// The SQL column name.
+    pub name: String,
+    /// The name on the wire (header/query/path name or body field).
+    pub wire_name: String,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub schema: Value,
+    pub description: String,
+}
+
+impl Param {
+    pub fn column_type(&self) -> ColumnType {
+        ColumnType::of(&self.schema)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RequestSpec {
+    pub media_type: String,
+    /// `request.base`: JSON merged into every body.
+    pub base: Option<Value>,
+    /// The resolved body schema.
+    pub schema: Value,
+    /// The nested object named by `naive_<Prop>` is sent as a JSON string
+    /// (`x-stackQL-stringOnly`).
+    pub nested_string_only: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResponseSpec {
+    pub media_type: Option<String>,
+    pub object_key: Option<String>,
+    /// Parsed `object_key` when it is JSONPath; None for XPath keys of XML services.
+    pub object_path: Option<JsonPath>,
+    /// Schema of one row (after following `objectKey` and array items).
+    pub row_schema: Value,
+}
+
+#[derive(Clone, Debug)]
+pub struct Method {
+    pub name: String,
+    pub operation_id: String,
+    pub http_method: String,
+    /// The path key with its query part, e.g. `/?Action=ListResources&Version=2021-09-30`.
+    pub path: String,
+    pub servers: Vec<Server>,
+    pub params: Vec<Param>,
+    /// Header parameters whose schema carries a default: always sent (`X-Amz-Target`).
+    pub header_defaults: Vec<(String, String)>,
+    pub request: Option<RequestSpec>,
+    pub response: ResponseSpec,
+    pub translate: BodyTranslate,
+    pub pagination: Option<Pagination>,
+    /// Drop `__`-prefixed query parameters from the path (`drop_double_underscore_params`).
+    pub drop_double_underscore_params: bool,
+    /// Row columns from the response schema: (name, type, description).
+    pub columns: Vec<(String, ColumnType, String)>,
+}
+
+/// Header parameters that describe SigV4 itself: computed when signing, never columns.
+const SIGNING_HEADERS: &[&str] = &[
+    "X-Amz-Content-Sha256",
+    "X-Amz-Date",
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Security-Token",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+];
+
+impl Method {
+    pub(crate) fn parse(
+        service: &Service,
+        doc: &Value,
+        resource_def: &Value,
+        name: &str,
+        def: &Value,
+    ) -> Result<Self, String> {
+        let op_ref = def
+            .pointer("/operation/$ref")
+            .and_then(Value::as_str)
+            .ok_or("no operation.$ref")?;
+        let op = schema::follow_ref(doc, op_ref)
+            .ok_or_else(|| format!("operation {op_ref} not found"))?;
+        // `#/paths/<escaped path>/<verb>`: recover the path and the HTTP verb from the pointer.
+        let pointer = op_ref.trim_start_matches("#/paths/");
+        let (escaped_path, http_method) =
+            pointer.rsplit_once('/').ok_or("malformed operation ref")?;
+        let path = escaped_path.replace("~1", "/").replace("~0", "~");
+        let path_item = doc
+            .get("paths")
+            .and_then(|p| p.get(&path))
+            .cloned()
+            .unwrap_or(Value::Null);
+
+        let config = def.get("config").or_else(|| resource_def.get("config"));
+        let translate = match config
+            .and_then(|c| c.pointer("/requestBodyTranslate/algorithm"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+        {
+            Some("naive") => BodyTranslate::Naive,
+            Some(a) if a.starts_with("naive_") => {
+                BodyTranslate::NaiveNested(a["naive_".len()..].to_string())
+            }
+            _ => BodyTranslate::DataPrefix,
+        };
+
+        let mut params = Vec::new();
+        let mut header_defaults = Vec::new();
+        let declared = path_item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .chain(
+                op.get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
+        for p in declared {
+            let p = schema::resolve(doc, p, 6);
+            let (Some(pname), Some(loc)) = (
+                p.get("name").and_then(Value::as_str),
+                p.get("in").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            if SIGNING_HEADERS
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(pname))
+            {
+                continue;
+            }
+            let required = p
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(loc == "path");
+            let schema_v = p.get("schema").cloned().unwrap_or(Value::Null);
+            let location = match loc {
+                "path" => ParamLocation::Path,
+                "query" => ParamLocation::Query,
+                "header" => {
+                    if let Some(d) = schema_v.get("default").and_then(Value::as_str) {
+                        header_defaults.push((pname.to_string(), d.to_string()));
+                        continue;
+                    }
+                    ParamLocation::Header
+                }
+                _ => continue,
+            };
+            params.retain(|q: &Param| q.name != pname);
+            params.push(Param {
+                name: pname.to_string(),
+                wire_name: pname.to_string(),
+                location,
+                required,
+                schema: schema_v,
+                description: text(&p, "description"),
+            });
+        }
+
+        let request_media = def
+            .pointer("/request/mediaType")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let base = def
+            .pointer("/request/base")
+            .and_then(Value::as_str)
+            .and_then(|b| serde_json::from_str::<Value>(b).ok());
+        let request = op.get("requestBody").map(|rb| {
+            let rb = schema::resolve(doc, rb, 2);
+            let content = rb.get("content").and_then(Value::as_object);
+            let media_type = request_media
+                .clone()
+                .or_else(|| content.and_then(|c| c.keys().next().cloned()))
+                .unwrap_or_else(|| "application/json".to_string());
+            let raw_schema = content
+                .and_then(|c| c.get(&media_type).or_else(|| c.values().next()))
+                .and_then(|m| m.get("schema"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            let schema_v = schema::resolve(doc, &raw_schema, 12);
+            let nested_string_only = match &translate {
+                BodyTranslate::NaiveNested(prop) => schema_v
+                    .pointer(&format!("/properties/{prop}/x-stackQL-stringOnly"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                _ => false,
+            };
+            RequestSpec {
+                media_type,
+                base: base.clone(),
+                schema: schema_v,
+                nested_string_only,
+            }
+        });
+        if let Some(req) = &request {
+            add_body_params(&mut params, req, &translate);
+        }
+
+        let servers = {
+            let own = parse_servers(op.get("servers").or_else(|| path_item.get("servers")));
+            if own.is_empty() {
+                service.servers.clone()
+            } else {
+                own
+            }
+        };
+        // Server variables (`region`) are columns of every resource and always required:
+        // StackQL users supply them in WHERE; a silent default region would hide mistakes.
+        if let Some(server) = servers.first() {
+            for var in server.variables.keys() {
+                if !params.iter().any(|p| &p.name == var) {
+                    params.push(Param {
+                        name: var.clone(),
+                        wire_name: var.clone(),
+                        location: ParamLocation::Server,
+                        required: true,
+                        schema: serde_json::json!({"type": "string"}),
+                        description: format!("{} region.", provider_display(&service.provider)),
+                    });
+                }
+            }
+        }
+
+        let response = parse_response(doc, op, def);
+        let columns = schema::properties(&response.row_schema)
+            .into_iter()
+            .map(|(n, s)| {
+                let t = ColumnType::of(&s);
+                (n, t, text(&s, "description"))
+            })
+            .collect();
+        let pagination = config
+            .and_then(|c| c.get("pagination"))
+            .and_then(Pagination::parse)
+            .or_else(|| service.pagination.clone());
+        Ok(Method {
+            name: name.to_string(),
+            operation_id: text(op, "operationId"),
+            http_method: http_method.to_ascii_uppercase(),
+            path,
+            servers,
+            params,
+            header_defaults,
+            request,
+            response,
+            translate,
+            pagination,
+            drop_double_underscore_params: service.request_translate.as_deref()
+                == Some("drop_double_underscore_params"),
+            columns,
+        })
+    }
+
+    /// Parameters the caller must supply (the ones `request.base` fills are not required).
+    pub fn required_params(&self) -> Vec<&Param> {
+        self.params.iter().filter(|p| p.required).collect()
+    }
+
+    /// Names shown as "Required Params" (StackQL's docs list the nested object as `data__X`).
+    pub fn required_param_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        if let (BodyTranslate::NaiveNested(prop), Some(req)) = (&self.translate, &self.request) {
+            if schema::required_names(&req.schema).contains(prop) {
+                names.push(format!("data__{prop}"));
+            }
+        }
+        names.extend(self.required_params().iter().map(|p| p.name.clone()));
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// For `naive_<Prop>` methods whose `Prop` is required: its name (any of its columns supplies it).
+    pub fn required_nested_object(&self) -> Option<&str> {
+        match (&self.translate, &self.request) {
+            (BodyTranslate::NaiveNested(prop), Some(req))
+                if schema::required_names(&req.schema).contains(prop) =>
+            {
+                Some(prop.as_str())
+            }
+            _ => None,
+        }
+    }
+
+    pub fn param(&self, column: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == column)
+    }
+}
+
+fn provider_display(provider: &str) -> String {
+    match provider {
+        "aws" | "awscc" => "AWS".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn add_body_params(params: &mut Vec<Param>, req: &RequestSpec, translate: &BodyTranslate) {
+    let base_keys: Vec<String> = req
+        .base
+        .as_ref()
+        .and_then(Value::as_object)
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    let required = schema::required_names(&req.schema);
+    for (field, prop_schema) in schema::properties(&req.schema) {
+        let is_required = required.contains(&field) && !base_keys.contains(&field);
+        match translate {
+            BodyTranslate::NaiveNested(parent) if *parent == field => {
+                let nested_required = schema::required_names(&prop_schema);
+                for (nf, ns) in schema::properties(&prop_schema) {
+                    push_unique(
+                        params,
+                        Param {
+                            name: nf.clone(),
+                            wire_name: nf.clone(),
+                            location: ParamLocation::BodyNested {
+                                parent: parent.clone(),
+                                field: nf.clone(),
+                            },
+                            required: nested_required.contains(&nf),
+                            description: text(&ns, "description"),
+                            schema: ns,
+                        },
+                    );
+                }
+            }
+            _ => {
+                let name = match translate {
+                    BodyTranslate::DataPrefix => format!("data__{field}"),
+                    _ => field.clone(),
+                };
+                push_unique(
+                    params,
+                    Param {
+                        name,
+                        wire_name: field.clone(),
+                        location: ParamLocation::Body {
+                            field: field.clone(),
+                        },
+                        required: is_required,
+                        description: text(&prop_schema, "description"),
+                        schema: prop_schema,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// A body field and a query/path parameter of the same column name: the first one declared wins.
+fn push_unique(params: &mut Vec<Param>, p: Param) {
+    if !params.iter().any(|q| q.name == p.name) {
+        params.push(p);
+    }
+}
+
+fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
+    let media_type = def
+        .pointer("/response/mediaType")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let doc_key = def
+        .pointer("/response/openAPIDocKey")
+        .and_then(Value::as_str)
+        .unwrap_or("200");
+    let object_key = def
+        .pointer("/response/objectKey")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let object_path = object_key.as_deref().and_then(JsonPath::parse);
+    let content = op
+        .pointer(&format!("/responses/{doc_key}/content"))
+        .and_then(Value::as_object);
+    let raw = content
+        .and_then(|c| {
+            media_type
+                .as_ref()
+                .and_then(|m| c.get(m))
+                .or_else(|| c.values().next())
+        })
+        .and_then(|m| m.get("schema"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut row_schema = schema::resolve(doc, &raw, 12);
+    if let Some(path) = &object_path {
+        for step in &path.steps {
+            row_schema = match step {
+                Step::Key(k) => row_schema
+                    .pointer(&format!(
+                        "/properties/{}",
+                        k.replace('~', "~0").replace('/', "~1")
+                    ))
+                    .cloned()
+                    .unwrap_or(Value::Null),
+                Step::Index(_) | Step::Wildcard => {
+                    row_schema.get("items").cloned().unwrap_or(Value::Null)
+                }
+            };
+        }
+    }
+    if row_schema.get("type").and_then(Value::as_str) == Some("array") {
+        row_schema = row_schema.get("items").cloned().unwrap_or(Value::Null);
+    }
+    ResponseSpec {
+        media_type,
+        object_key,
+        object_path,
+        row_schema,
+    }
+}

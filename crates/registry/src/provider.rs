@@ -1,0 +1,119 @@
+//! A provider: its `provider.yaml` (the service index) and the service documents, each
+//! loaded on first use and cached, because a query touches one or two of 220 documents.
+
+use crate::service::Service;
+use crate::suggest::closest_names;
+use crate::yaml::read_document;
+use crate::RegistryError;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// One entry of `providerServices`.
+#[derive(Clone, Debug)]
+pub struct ServiceEntry {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    /// Absolute path of the service document.
+    pub path: PathBuf,
+}
+
+pub struct Provider {
+    pub name: String,
+    pub version: String,
+    pub services: BTreeMap<String, ServiceEntry>,
+    loaded: Mutex<HashMap<String, Arc<Service>>>,
+}
+
+/// The newest version directory (`v00.00.00000`, `v24.05.00230`, ...) holding a provider.yaml.
+pub(crate) fn latest_version_dir(provider_dir: &Path) -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir(provider_dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("provider.yaml").is_file())
+        .collect();
+    versions.sort();
+    versions.pop()
+}
+
+impl Provider {
+    pub(crate) fn load(root: &Path, name: &str, version_dir: &Path) -> Result<Self, RegistryError> {
+        let path = version_dir.join("provider.yaml");
+        let doc = read_document(&path)?;
+        let version = version_dir
+            .file_name()
+            .and_then(|v| v.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let mut services = BTreeMap::new();
+        let entries = doc
+            .get("providerServices")
+            .and_then(Value::as_object)
+            .ok_or_else(|| RegistryError::invalid(&path, "no providerServices map"))?;
+        for (svc_name, entry) in entries {
+            let reference = entry
+                .pointer("/service/$ref")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    RegistryError::invalid(
+                        &path,
+                        format!("service '{svc_name}' has no service.$ref"),
+                    )
+                })?;
+            let text = |k: &str| {
+                entry
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            services.insert(
+                svc_name.clone(),
+                ServiceEntry {
+                    name: svc_name.clone(),
+                    title: text("title"),
+                    description: text("description"),
+                    // `$ref`s in provider.yaml are relative to `src/`.
+                    path: root.join("src").join(reference),
+                },
+            );
+        }
+        Ok(Provider {
+            name: name.to_string(),
+            version,
+            services,
+            loaded: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The service document `name`, parsed on first use.
+    pub fn service(&self, name: &str) -> Result<Arc<Service>, RegistryError> {
+        if let Some(s) = self.loaded.lock().expect("provider lock").get(name) {
+            return Ok(s.clone());
+        }
+        let entry = self
+            .services
+            .get(name)
+            .ok_or_else(|| RegistryError::UnknownService {
+                provider: self.name.clone(),
+                service: name.to_string(),
+                suggestions: closest_names(name, self.services.keys().map(String::as_str)),
+            })?;
+        if !entry.path.is_file() {
+            return Err(RegistryError::MissingServiceDocument {
+                provider: self.name.clone(),
+                service: name.to_string(),
+                path: entry.path.clone(),
+            });
+        }
+        let doc = read_document(&entry.path)?;
+        let service = Arc::new(Service::from_document(&self.name, name, &entry.path, doc)?);
+        self.loaded
+            .lock()
+            .expect("provider lock")
+            .insert(name.to_string(), service.clone());
+        Ok(service)
+    }
+}

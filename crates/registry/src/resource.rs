@@ -1,0 +1,160 @@
+//! A StackQL resource (`provider.service.resource`): its methods, the SQL verbs they serve,
+//! and an optional SQL view that replaces it for SELECT.
+
+use crate::method::Method;
+use crate::service::Service;
+use crate::suggest::closest_names;
+use crate::RegistryError;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SqlVerb {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Exec,
+}
+
+impl SqlVerb {
+    pub fn name(self) -> &'static str {
+        match self {
+            SqlVerb::Select => "SELECT",
+            SqlVerb::Insert => "INSERT",
+            SqlVerb::Update => "UPDATE",
+            SqlVerb::Delete => "DELETE",
+            SqlVerb::Exec => "EXEC",
+        }
+    }
+}
+
+/// A `config.views.select` entry chosen for our dialect (`sqlite3`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ViewDef {
+    pub predicate: String,
+    pub ddl: String,
+}
+
+pub struct Resource {
+    pub name: String,
+    /// `provider.service.resource` as we address it (the registry's `id` is sometimes wrong).
+    pub full_name: String,
+    pub title: String,
+    pub description: String,
+    /// `x-cfn-type-name`, e.g. `AWS::SageMaker::Image`, where the registry gives it.
+    pub type_name: Option<String>,
+    /// `x-cfn-schema-name`: the schema in `components.schemas` describing the resource.
+    pub schema_name: Option<String>,
+    pub methods: BTreeMap<String, Method>,
+    /// Method names per verb, in the registry's order (first usable wins).
+    pub verbs: BTreeMap<&'static str, Vec<String>>,
+    pub select_view: Option<ViewDef>,
+}
+
+impl Resource {
+    pub(crate) fn parse(
+        service: &Service,
+        doc: &Value,
+        name: &str,
+        def: &Value,
+    ) -> Result<Self, String> {
+        let mut methods = BTreeMap::new();
+        if let Some(ms) = def.get("methods").and_then(Value::as_object) {
+            for (m_name, m_def) in ms {
+                let method = Method::parse(service, doc, def, m_name, m_def)
+                    .map_err(|e| format!("method {m_name}: {e}"))?;
+                methods.insert(m_name.clone(), method);
+            }
+        }
+        let mut verbs: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        let mut in_some_verb = std::collections::HashSet::new();
+        for verb in [
+            SqlVerb::Select,
+            SqlVerb::Insert,
+            SqlVerb::Update,
+            SqlVerb::Delete,
+        ] {
+            let key = verb.name().to_ascii_lowercase();
+            let list: Vec<String> = def
+                .pointer(&format!("/sqlVerbs/{key}"))
+                .and_then(Value::as_array)
+                .map(|refs| {
+                    refs.iter()
+                        .filter_map(|r| r.get("$ref").and_then(Value::as_str))
+                        .filter_map(|r| r.rsplit('/').next())
+                        .map(|m| m.replace("~1", "/").replace("~0", "~"))
+                        .filter(|m| methods.contains_key(m))
+                        .collect()
+                })
+                .unwrap_or_default();
+            in_some_verb.extend(list.iter().cloned());
+            verbs.insert(verb.name(), list);
+        }
+        // Methods reachable by no verb are what EXEC is for.
+        verbs.insert(
+            SqlVerb::Exec.name(),
+            methods
+                .keys()
+                .filter(|m| !in_some_verb.contains(*m))
+                .cloned()
+                .collect(),
+        );
+        let text = |k: &str| def.get(k).and_then(Value::as_str).map(str::to_string);
+        let schema_name = text("x-cfn-schema-name");
+        let description = text("x-description")
+            .or_else(|| {
+                let s = schema_name.as_ref()?;
+                doc.pointer(&format!("/components/schemas/{s}/description"))?
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .unwrap_or_default();
+        Ok(Resource {
+            name: name.to_string(),
+            full_name: format!("{}.{}.{}", service.provider, service.name, name),
+            title: text("title").unwrap_or_else(|| name.to_string()),
+            description,
+            type_name: text("x-cfn-type-name"),
+            schema_name,
+            methods,
+            verbs,
+            select_view: pick_view(def.pointer("/config/views/select")),
+        })
+    }
+
+    pub fn methods_for(&self, verb: SqlVerb) -> Vec<&Method> {
+        self.verbs
+            .get(verb.name())
+            .map(|names| names.iter().filter_map(|n| self.methods.get(n)).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn method(&self, name: &str) -> Result<&Method, RegistryError> {
+        self.methods
+            .get(name)
+            .ok_or_else(|| RegistryError::UnknownMethod {
+                resource: self.full_name.clone(),
+                method: name.to_string(),
+                suggestions: closest_names(name, self.methods.keys().map(String::as_str)),
+            })
+    }
+}
+
+/// Walks `select` and its `fallback` chain for the first view meant for SQLite. A view whose
+/// predicate names another dialect (`postgres`) is skipped; one naming none applies.
+fn pick_view(mut v: Option<&Value>) -> Option<ViewDef> {
+    while let Some(view) = v {
+        let predicate = view.get("predicate").and_then(Value::as_str).unwrap_or("");
+        let ddl = view.get("ddl").and_then(Value::as_str);
+        let for_us = !predicate.contains("sqlDialect") || predicate.contains("\"sqlite3\"");
+        if let (true, Some(ddl)) = (for_us, ddl) {
+            return Some(ViewDef {
+                predicate: predicate.to_string(),
+                ddl: ddl.to_string(),
+            });
+        }
+        v = view.get("fallback");
+    }
+    None
+}

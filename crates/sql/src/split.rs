@@ -1,0 +1,100 @@
+//! Splitting a script into statements on `;` outside quotes and comments.
+
+/// One statement of a script, trimmed, with the line it starts on (1-based) for errors.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementText {
+    pub text: String,
+    pub line: usize,
+}
+
+/// Splits on top-level `;`. Statements that are empty or only comments are dropped.
+pub fn split_statements(script: &str) -> Vec<StatementText> {
+    let mut out = Vec::new();
+    let bytes = script.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    let push = |from: usize, to: usize, out: &mut Vec<StatementText>| {
+        let piece = &script[from..to];
+        if has_code(piece) {
+            let lead = piece.len() - piece.trim_start().len();
+            let line = script[..from + lead].matches('\n').count() + 1;
+            out.push(StatementText {
+                text: piece.trim().to_string(),
+                line,
+            });
+        }
+    };
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' | b'`' => {
+                let q = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    i += 1;
+                }
+            }
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b';' => {
+                push(start, i, &mut out);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < script.len() {
+        push(start, script.len(), &mut out);
+    }
+    out
+}
+
+/// Whether a piece holds anything but whitespace and comments.
+fn has_code(piece: &str) -> bool {
+    let mut rest = piece.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r
+                .split_once('\n')
+                .map(|(_, r)| r)
+                .unwrap_or("")
+                .trim_start();
+        } else if rest.starts_with("/*") && !rest.starts_with("/*+") {
+            rest = rest[2..]
+                .split_once("*/")
+                .map(|(_, r)| r)
+                .unwrap_or("")
+                .trim_start();
+        } else {
+            return !rest.is_empty();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn splits_outside_quotes_and_comments() {
+        let s = split_statements("SELECT ';'; -- a; b\nSELECT 2;\n/* c; */ ;  ");
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].text, "SELECT ';'");
+        assert_eq!(s[1].text, "-- a; b\nSELECT 2");
+        assert_eq!(s[1].line, 1);
+    }
+    #[test]
+    fn line_numbers() {
+        let s = split_statements("\n\nSELECT 1;\nSELECT 2");
+        assert_eq!((s[0].line, s[1].line), (3, 4));
+    }
+}

@@ -1,0 +1,791 @@
+//! Classifying and parsing one statement. Standard SQL goes through `sqlparser` (SQLite
+//! dialect) and is printed back with provider tables renamed to one quoted identifier;
+//! `EXEC` has its own small parser because sqlparser cannot carry `@@json`.
+
+use crate::{Hints, SqlError};
+use sqlparser::ast::{
+    self, visit_relations_mut, BinaryOperator, Expr, FromTable, FunctionArg, FunctionArgExpr,
+    FunctionArguments, Ident, InTarget, ObjectName, ObjectNamePart, SetExpr, TableFactor,
+    TableObject, UnaryOperator, Value,
+};
+use sqlparser::dialect::SQLiteDialect;
+use sqlparser::parser::Parser;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::ops::ControlFlow;
+
+/// `provider.service.resource`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QualifiedName {
+    pub provider: String,
+    pub service: String,
+    pub resource: String,
+}
+
+impl fmt::Display for QualifiedName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.provider, self.service, self.resource)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    Integer(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl Literal {
+    /// The text a parameter value is sent as.
+    pub fn as_text(&self) -> String {
+        match self {
+            Literal::Null => String::new(),
+            Literal::Bool(b) => b.to_string(),
+            Literal::Integer(i) => i.to_string(),
+            Literal::Real(r) => r.to_string(),
+            Literal::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// A WHERE conjunct the engine can turn into request parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Predicate {
+    Eq {
+        column: String,
+        value: Literal,
+    },
+    In {
+        column: String,
+        values: Vec<Literal>,
+    },
+}
+
+impl Predicate {
+    pub fn column(&self) -> &str {
+        match self {
+            Predicate::Eq { column, .. } | Predicate::In { column, .. } => column,
+        }
+    }
+    pub fn values(&self) -> Vec<Literal> {
+        match self {
+            Predicate::Eq { value, .. } => vec![value.clone()],
+            Predicate::In { values, .. } => values.clone(),
+        }
+    }
+}
+
+/// `SET column = expr` of an UPDATE; `expr_sql` is evaluated by SQLite.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assignment {
+    pub column: String,
+    pub expr_sql: String,
+    /// Wrapped in `string(...)`: send as a JSON string whatever the schema says.
+    pub force_string: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecArg {
+    pub name: String,
+    pub value: Literal,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Statement {
+    /// SELECT / WITH / VALUES: run as-is in SQLite after renaming provider tables.
+    Query {
+        sql: String,
+        tables: Vec<QualifiedName>,
+    },
+    Insert {
+        target: QualifiedName,
+        columns: Vec<String>,
+        /// The SELECT or VALUES producing the rows, rewritten for SQLite.
+        source_sql: String,
+        /// Per source column: wrapped in `string(...)`.
+        force_string: Vec<bool>,
+        source_tables: Vec<QualifiedName>,
+        hints: Hints,
+    },
+    Update {
+        target: QualifiedName,
+        assignments: Vec<Assignment>,
+        predicates: Vec<Predicate>,
+        hints: Hints,
+    },
+    Delete {
+        target: QualifiedName,
+        predicates: Vec<Predicate>,
+        hints: Hints,
+    },
+    Exec {
+        target: QualifiedName,
+        method: String,
+        args: Vec<ExecArg>,
+        /// `@@json='{...}'`: the request body given whole.
+        json_body: Option<String>,
+        hints: Hints,
+    },
+}
+
+/// Parses one statement (as cut by `split_statements`). `first_line` is its line in the
+/// script, so syntax errors point at the script, not the statement.
+pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlError> {
+    let hints = Hints::scan(text);
+    if let Some(name) = hints.unknown.first() {
+        return Err(SqlError::Unsupported(format!(
+            "unknown query hint '{name}' (supported: AWAIT)"
+        )));
+    }
+    let first_word = strip_comments(text)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    if first_word == "EXEC" {
+        return parse_exec(text, hints);
+    }
+    let mut statements = Parser::parse_sql(&SQLiteDialect {}, text)
+        .map_err(|e| syntax_error(&e.to_string(), first_line))?;
+    if statements.len() != 1 {
+        return Err(SqlError::Unsupported(
+            "expected exactly one statement".to_string(),
+        ));
+    }
+    let mut stmt = statements.remove(0);
+    match &mut stmt {
+        ast::Statement::Query(q) => {
+            let tables = rename_provider_tables(q.as_mut());
+            Ok(Statement::Query {
+                sql: q.to_string(),
+                tables,
+            })
+        }
+        ast::Statement::Insert(insert) => {
+            let TableObject::TableName(name) = &insert.table else {
+                return Err(SqlError::Unsupported(
+                    "INSERT INTO a table function is not supported".into(),
+                ));
+            };
+            let target = qualified(name).ok_or_else(|| not_provider_table("INSERT INTO", name))?;
+            let columns = insert
+                .columns
+                .iter()
+                .map(|c| last_ident(c).unwrap_or_default())
+                .collect();
+            let source = insert.source.as_mut().ok_or_else(|| {
+                SqlError::Unsupported("INSERT needs a SELECT or VALUES source".into())
+            })?;
+            let force_string = string_wrapped_columns(source);
+            let source_tables = rename_provider_tables(source.as_mut());
+            Ok(Statement::Insert {
+                target,
+                columns,
+                source_sql: source.to_string(),
+                force_string,
+                source_tables,
+                hints,
+            })
+        }
+        ast::Statement::Update(update) => {
+            let TableFactor::Table { name, .. } = &update.table.relation else {
+                return Err(SqlError::Unsupported(
+                    "UPDATE target must be a table".into(),
+                ));
+            };
+            let target = qualified(name).ok_or_else(|| not_provider_table("UPDATE", name))?;
+            let mut assignments = Vec::new();
+            for a in &mut update.assignments {
+                let ast::AssignmentTarget::ColumnName(col) = &a.target else {
+                    return Err(SqlError::Unsupported(
+                        "tuple assignments are not supported in UPDATE".into(),
+                    ));
+                };
+                rename_provider_tables(&mut a.value);
+                assignments.push(Assignment {
+                    column: last_ident(col).unwrap_or_default(),
+                    force_string: is_string_call(&a.value),
+                    expr_sql: a.value.to_string(),
+                });
+            }
+            let predicates = match &update.selection {
+                Some(e) => predicates(e)?,
+                None => Vec::new(),
+            };
+            Ok(Statement::Update {
+                target,
+                assignments,
+                predicates,
+                hints,
+            })
+        }
+        ast::Statement::Delete(delete) => {
+            let tables = match &delete.from {
+                FromTable::WithFromKeyword(t) | FromTable::WithoutKeyword(t) => t,
+            };
+            let [table] = tables.as_slice() else {
+                return Err(SqlError::Unsupported(
+                    "DELETE from exactly one table".into(),
+                ));
+            };
+            let TableFactor::Table { name, .. } = &table.relation else {
+                return Err(SqlError::Unsupported(
+                    "DELETE target must be a table".into(),
+                ));
+            };
+            let target = qualified(name).ok_or_else(|| not_provider_table("DELETE FROM", name))?;
+            let predicates = match &delete.selection {
+                Some(e) => predicates(e)?,
+                None => Vec::new(),
+            };
+            Ok(Statement::Delete {
+                target,
+                predicates,
+                hints,
+            })
+        }
+        other => Err(SqlError::Unsupported(format!(
+            "statement not supported: {}",
+            first_words(&other.to_string())
+        ))),
+    }
+}
+
+/// A registry view's DDL made runnable: the placeholder predicates that the outer query's
+/// WHERE replaces (`region = 'us-east-1'`, `X = '<ImageArn>'`) are dropped from the top-level
+/// WHERE, fixed predicates (`data__TypeName = 'AWS::SageMaker::Image'`) stay, and provider
+/// tables are renamed. Returns the SQL and the provider tables it reads.
+pub fn parse_view_ddl(ddl: &str) -> Result<(String, Vec<QualifiedName>), SqlError> {
+    let mut statements =
+        Parser::parse_sql(&SQLiteDialect {}, ddl).map_err(|e| syntax_error(&e.to_string(), 1))?;
+    let Some(ast::Statement::Query(mut q)) = statements.pop() else {
+        return Err(SqlError::Unsupported("a view must be a SELECT".into()));
+    };
+    if let SetExpr::Select(select) = q.body.as_mut() {
+        if let Some(selection) = select.selection.take() {
+            select.selection = drop_placeholders(selection);
+        }
+    }
+    let tables = rename_provider_tables(q.as_mut());
+    Ok((q.to_string(), tables))
+}
+
+fn is_placeholder(e: &Expr) -> bool {
+    let Expr::BinaryOp {
+        left,
+        op: BinaryOperator::Eq,
+        right,
+    } = e
+    else {
+        return false;
+    };
+    match (column_name(left), literal(right)) {
+        (Some(col), Some(Literal::Text(v))) => {
+            col.eq_ignore_ascii_case("region") || (v.starts_with('<') && v.ends_with('>'))
+        }
+        _ => false,
+    }
+}
+
+fn drop_placeholders(e: Expr) -> Option<Expr> {
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => match (drop_placeholders(*left), drop_placeholders(*right)) {
+            (Some(l), Some(r)) => Some(Expr::BinaryOp {
+                left: Box::new(l),
+                op: BinaryOperator::And,
+                right: Box::new(r),
+            }),
+            (one, None) | (None, one) => one,
+        },
+        other if is_placeholder(&other) => None,
+        other => Some(other),
+    }
+}
+
+fn first_words(s: &str) -> String {
+    s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+fn not_provider_table(verb: &str, name: &ObjectName) -> SqlError {
+    SqlError::Unsupported(format!(
+        "{verb} {name}: expected a provider table named provider.service.resource (e.g. aws.sagemaker.images)"
+    ))
+}
+
+/// Turns sqlparser's "... at Line: 1, Column: 15" into a position in the script.
+fn syntax_error(message: &str, first_line: usize) -> SqlError {
+    let message = message.trim_start_matches("sql parser error: ");
+    let mut position = None;
+    let mut clean = message.to_string();
+    if let Some(at) = message.rfind(" at Line: ") {
+        let tail = &message[at + " at Line: ".len()..];
+        let mut parts = tail.split(", Column: ");
+        let line = parts.next().and_then(|l| l.trim().parse::<u64>().ok());
+        let col = parts.next().and_then(|c| c.trim().parse::<u64>().ok());
+        if let (Some(l), Some(c)) = (line, col) {
+            position = Some((l + first_line as u64 - 1, c));
+            clean = message[..at].to_string();
+        }
+    }
+    SqlError::Syntax {
+        message: clean,
+        position,
+    }
+}
+
+fn strip_comments(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("--") {
+            rest = r.split_once('\n').map(|(_, r)| r).unwrap_or("");
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map(|(_, r)| r).unwrap_or("");
+        } else {
+            out.push_str(rest);
+            return out;
+        }
+    }
+}
+
+fn idents(name: &ObjectName) -> Option<Vec<&Ident>> {
+    name.0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => Some(i),
+            ObjectNamePart::Function(_) => None,
+        })
+        .collect()
+}
+
+fn last_ident(name: &ObjectName) -> Option<String> {
+    idents(name)?.last().map(|i| i.value.clone())
+}
+
+/// `a.b.c` (or `"a.b.c"` already quoted as one identifier) as a provider table name.
+fn qualified(name: &ObjectName) -> Option<QualifiedName> {
+    let parts = idents(name)?;
+    let joined: Vec<String> = match parts.as_slice() {
+        [one] => one.value.split('.').map(str::to_string).collect(),
+        many => many.iter().map(|i| i.value.clone()).collect(),
+    };
+    match joined.as_slice() {
+        [p, s, r] => Some(QualifiedName {
+            provider: p.clone(),
+            service: s.clone(),
+            resource: r.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// Renames every `provider.service.resource` relation to the single quoted identifier
+/// `"provider.service.resource"` (the SQLite table/view the engine creates) and returns the
+/// distinct names, in first-seen order.
+fn rename_provider_tables<V: ast::VisitMut>(node: &mut V) -> Vec<QualifiedName> {
+    let mut seen = BTreeSet::new();
+    let mut order = Vec::new();
+    let _ = visit_relations_mut(node, |name: &mut ObjectName| {
+        if let Some(q) = qualified(name) {
+            if seen.insert(q.clone()) {
+                order.push(q.clone());
+            }
+            *name = ObjectName::from(vec![Ident::with_quote('"', q.to_string())]);
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    order
+}
+
+fn is_string_call(e: &Expr) -> bool {
+    matches!(e, Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("string"))
+}
+
+/// Which output columns of an INSERT source are wrapped in `string(...)`.
+fn string_wrapped_columns(q: &ast::Query) -> Vec<bool> {
+    match q.body.as_ref() {
+        SetExpr::Select(s) => s
+            .projection
+            .iter()
+            .map(|item| match item {
+                ast::SelectItem::UnnamedExpr(e)
+                | ast::SelectItem::ExprWithAlias { expr: e, .. } => is_string_call(e),
+                _ => false,
+            })
+            .collect(),
+        SetExpr::Values(v) => {
+            let width = v.rows.first().map(|r| r.len()).unwrap_or(0);
+            (0..width)
+                .map(|i| v.rows.iter().any(|r| r.get(i).is_some_and(is_string_call)))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn column_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(i) => Some(i.value.clone()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
+        Expr::Nested(inner) => column_name(inner),
+        _ => None,
+    }
+}
+
+fn literal(e: &Expr) -> Option<Literal> {
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
+                Some(Literal::Text(s.clone()))
+            }
+            Value::Number(n, _) => n
+                .parse::<i64>()
+                .map(Literal::Integer)
+                .ok()
+                .or_else(|| n.parse::<f64>().ok().map(Literal::Real)),
+            Value::Boolean(b) => Some(Literal::Bool(*b)),
+            Value::Null => Some(Literal::Null),
+            _ => None,
+        },
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => match literal(expr)? {
+            Literal::Integer(i) => Some(Literal::Integer(-i)),
+            Literal::Real(r) => Some(Literal::Real(-r)),
+            _ => None,
+        },
+        Expr::Nested(inner) => literal(inner),
+        Expr::Function(f) if f.name.to_string().eq_ignore_ascii_case("string") => match &f.args {
+            FunctionArguments::List(list) => match list.args.as_slice() {
+                [FunctionArg::Unnamed(FunctionArgExpr::Expr(inner))] => literal(inner),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A WHERE clause as a conjunction of `column = literal` / `column IN (literals)`.
+fn predicates(e: &Expr) -> Result<Vec<Predicate>, SqlError> {
+    let unsupported = |e: &Expr| {
+        SqlError::Unsupported(format!(
+            "cannot turn '{e}' into request parameters: the WHERE clause of UPDATE/DELETE may only combine column = 'value' and column IN ('a', 'b') with AND"
+        ))
+    };
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            let mut out = predicates(left)?;
+            out.extend(predicates(right)?);
+            Ok(out)
+        }
+        Expr::Nested(inner) => predicates(inner),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::Eq,
+            right,
+        } => {
+            let (column, value) = match (column_name(left), literal(right)) {
+                (Some(c), Some(v)) => (c, v),
+                _ => match (column_name(right), literal(left)) {
+                    (Some(c), Some(v)) => (c, v),
+                    _ => return Err(unsupported(e)),
+                },
+            };
+            Ok(vec![Predicate::Eq { column, value }])
+        }
+        Expr::In {
+            expr,
+            target: InTarget::List(list),
+            negated: false,
+            ..
+        } => {
+            let column = column_name(expr).ok_or_else(|| unsupported(e))?;
+            let values = list
+                .iter()
+                .map(literal)
+                .collect::<Option<Vec<_>>>()
+                .ok_or_else(|| unsupported(e))?;
+            Ok(vec![Predicate::In { column, values }])
+        }
+        _ => Err(unsupported(e)),
+    }
+}
+
+/// `EXEC [/*+ hints */] provider.service.resource.method [@name = literal, ...] [@@json = '...']`
+fn parse_exec(text: &str, hints: Hints) -> Result<Statement, SqlError> {
+    let mut lexer = ExecLexer::new(text);
+    let kw = lexer.word();
+    debug_assert!(kw.eq_ignore_ascii_case("EXEC"));
+    let name = lexer.word();
+    let parts: Vec<&str> = name.split('.').collect();
+    let [p, s, r, m] = parts.as_slice() else {
+        return Err(SqlError::Unsupported(format!(
+            "EXEC needs provider.service.resource.method, got '{name}'"
+        )));
+    };
+    let target = QualifiedName {
+        provider: p.to_string(),
+        service: s.to_string(),
+        resource: r.to_string(),
+    };
+    let mut args = Vec::new();
+    let mut json_body = None;
+    loop {
+        lexer.skip_ws();
+        if lexer.at_end() {
+            break;
+        }
+        if !lexer.eat('@') {
+            return Err(lexer.error("expected @name = value"));
+        }
+        let is_json = lexer.eat('@');
+        let arg = lexer.word();
+        if arg.is_empty() {
+            return Err(lexer.error("expected an argument name after @"));
+        }
+        lexer.skip_ws();
+        if !lexer.eat('=') {
+            return Err(lexer.error(&format!("expected = after @{arg}")));
+        }
+        lexer.skip_ws();
+        let value = lexer.literal()?;
+        if is_json {
+            if !arg.eq_ignore_ascii_case("json") {
+                return Err(lexer.error(&format!("unknown @@{arg} (only @@json is defined)")));
+            }
+            json_body = Some(value.as_text());
+        } else {
+            args.push(ExecArg { name: arg, value });
+        }
+        lexer.skip_ws();
+        lexer.eat(',');
+    }
+    Ok(Statement::Exec {
+        target,
+        method: m.to_string(),
+        args,
+        json_body,
+        hints,
+    })
+}
+
+struct ExecLexer<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> ExecLexer<'a> {
+    fn new(text: &'a str) -> Self {
+        ExecLexer { text, pos: 0 }
+    }
+    fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+    fn at_end(&self) -> bool {
+        self.rest().trim().is_empty()
+    }
+    fn skip_ws(&mut self) {
+        loop {
+            let r = self.rest();
+            let trimmed = r.trim_start();
+            self.pos += r.len() - trimmed.len();
+            if let Some(after) = trimmed.strip_prefix("--") {
+                let skip = after.find('\n').map(|i| i + 1).unwrap_or(after.len());
+                self.pos += 2 + skip;
+            } else if let Some(after) = trimmed.strip_prefix("/*") {
+                let skip = after.find("*/").map(|i| i + 2).unwrap_or(after.len());
+                self.pos += 2 + skip;
+            } else {
+                return;
+            }
+        }
+    }
+    fn eat(&mut self, c: char) -> bool {
+        if self.rest().starts_with(c) {
+            self.pos += c.len_utf8();
+            true
+        } else {
+            false
+        }
+    }
+    fn word(&mut self) -> String {
+        self.skip_ws();
+        let r = self.rest();
+        let end = r
+            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+            .unwrap_or(r.len());
+        self.pos += end;
+        r[..end].to_string()
+    }
+    fn literal(&mut self) -> Result<Literal, SqlError> {
+        let r = self.rest();
+        if let Some(q) = r.chars().next().filter(|c| *c == '\'' || *c == '"') {
+            let mut out = String::new();
+            let mut chars = r.char_indices().skip(1).peekable();
+            while let Some((i, c)) = chars.next() {
+                if c == q {
+                    if chars.peek().map(|(_, n)| *n) == Some(q) {
+                        out.push(q);
+                        chars.next();
+                        continue;
+                    }
+                    self.pos += i + 1;
+                    return Ok(Literal::Text(out));
+                }
+                out.push(c);
+            }
+            return Err(self.error("unterminated string literal"));
+        }
+        let w = self.word();
+        match w.to_ascii_lowercase().as_str() {
+            "true" => Ok(Literal::Bool(true)),
+            "false" => Ok(Literal::Bool(false)),
+            "null" => Ok(Literal::Null),
+            _ => w
+                .parse::<i64>()
+                .map(Literal::Integer)
+                .or_else(|_| w.parse::<f64>().map(Literal::Real))
+                .map_err(|_| self.error("expected a quoted string, a number, true, false or null")),
+        }
+    }
+    fn error(&self, msg: &str) -> SqlError {
+        let before = &self.text[..self.pos];
+        let line = before.matches('\n').count() as u64 + 1;
+        let col = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count())
+            .unwrap_or(0) as u64
+            + 1;
+        SqlError::Syntax {
+            message: format!("{msg} in EXEC"),
+            position: Some((line, col)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn select_renames_provider_tables_and_round_trips() {
+        let s = parse_statement(
+            "SELECT region, image_arn FROM aws.sagemaker.images WHERE region = 'us-east-1'",
+            1,
+        )
+        .unwrap();
+        let Statement::Query { sql, tables } = s else {
+            panic!()
+        };
+        assert_eq!(
+            sql,
+            "SELECT region, image_arn FROM \"aws.sagemaker.images\" WHERE region = 'us-east-1'"
+        );
+        assert_eq!(tables[0].to_string(), "aws.sagemaker.images");
+        // The rewritten SQL parses again to the same text (round trip).
+        let again = parse_statement(&sql, 1).unwrap();
+        assert!(matches!(again, Statement::Query { sql: s2, .. } if s2 == sql));
+    }
+
+    #[test]
+    fn insert_select_with_hint_and_string() {
+        let s = parse_statement(
+            "INSERT /*+ AWAIT */ INTO aws.sagemaker.images (ImageName, Tags, region) SELECT 'x', string('[1]'), 'us-east-1'",
+            1,
+        )
+        .unwrap();
+        let Statement::Insert {
+            target,
+            columns,
+            force_string,
+            hints,
+            ..
+        } = s
+        else {
+            panic!()
+        };
+        assert_eq!(target.resource, "images");
+        assert_eq!(columns, vec!["ImageName", "Tags", "region"]);
+        assert_eq!(force_string, vec![false, true, false]);
+        assert!(hints.await_completion);
+    }
+
+    #[test]
+    fn delete_predicates() {
+        let s = parse_statement(
+            "DELETE FROM aws.sagemaker.images WHERE data__Identifier = '<ImageArn>' AND region IN ('us-east-1', 'eu-west-1')",
+            1,
+        )
+        .unwrap();
+        let Statement::Delete { predicates, .. } = s else {
+            panic!()
+        };
+        assert_eq!(
+            predicates[0],
+            Predicate::Eq {
+                column: "data__Identifier".into(),
+                value: Literal::Text("<ImageArn>".into())
+            }
+        );
+        assert_eq!(predicates[1].values().len(), 2);
+        let err = parse_statement("DELETE FROM a.b.c WHERE x > 1", 1).unwrap_err();
+        assert!(err.to_string().contains("x > 1"), "{err}");
+    }
+
+    #[test]
+    fn view_ddl_drops_placeholders_only() {
+        let (sql, tables) = parse_view_ddl(
+            "SELECT region, data__Identifier, JSON_EXTRACT(Properties, '$.ImageArn') as image_arn FROM aws.cloud_control.resource WHERE data__TypeName = 'AWS::SageMaker::Image' AND data__Identifier = '<ImageArn>' AND region = 'us-east-1'",
+        )
+        .unwrap();
+        assert!(sql.ends_with("FROM \"aws.cloud_control.resource\" WHERE data__TypeName = 'AWS::SageMaker::Image'"), "{sql}");
+        assert_eq!(tables.len(), 1);
+    }
+
+    #[test]
+    fn exec_with_json() {
+        let s = parse_statement(
+            "EXEC aws.cloud_control.resource_request.get_resource_request @region='us-east-1', @data__RequestToken = 'abc' @@json='{\"a\": 1}'",
+            1,
+        )
+        .unwrap();
+        let Statement::Exec {
+            method,
+            args,
+            json_body,
+            ..
+        } = s
+        else {
+            panic!()
+        };
+        assert_eq!(method, "get_resource_request");
+        assert_eq!(args.len(), 2);
+        assert_eq!(json_body.as_deref(), Some("{\"a\": 1}"));
+    }
+
+    #[test]
+    fn syntax_error_has_script_position() {
+        let err = parse_statement("SELECT FROM WHERE", 3).unwrap_err();
+        match err {
+            SqlError::Syntax {
+                position: Some((line, _)),
+                ..
+            } => assert_eq!(line, 3),
+            other => panic!("{other:?}"),
+        }
+    }
+}

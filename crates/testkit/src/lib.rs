@@ -1,0 +1,124 @@
+//! Test support: where `../shared` is, a temporary registry root made of the real `aws`
+//! snapshot (linked, never copied) plus the project's `testdata/aws-overlay` documents, and
+//! an emulator started on 127.0.0.1:0 in its own runtime.
+
+use std::path::{Path, PathBuf};
+
+pub use stackql_emulator::{EmulatorConfig, RecordedRequest, RunningEmulator};
+
+/// The workspace root (the directory holding `crates/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/testkit sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// `../shared` beside the checkout. Tests that need it fail loudly when it is missing:
+/// CI lays it out beside every clone.
+pub fn shared_dir() -> PathBuf {
+    let dir = workspace_root().join("../shared");
+    assert!(
+        dir.join("registry/src").is_dir(),
+        "../shared/registry is missing beside the checkout ({}); the tests run against the real registry snapshots there",
+        dir.display()
+    );
+    dir.canonicalize().expect("shared dir")
+}
+
+/// The real registry root holding `src/aws` and `src/awscc`.
+pub fn shared_registry() -> PathBuf {
+    shared_dir().join("registry")
+}
+
+/// A registry root that exists as long as this value lives.
+pub struct TempRegistry {
+    dir: tempfile::TempDir,
+}
+
+impl TempRegistry {
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The May-2024 `aws` snapshot completed with `testdata/aws-overlay/*.yaml` (the snapshot
+/// lists sagemaker.yaml in provider.yaml but does not ship it). Snapshot files are
+/// symlinked, overlay files too; nothing is copied into the project.
+pub fn aws_registry() -> TempRegistry {
+    let real = shared_registry().join("src/aws/v00.00.00000");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let version = dir.path().join("src/aws/v00.00.00000");
+    let services = version.join("services");
+    std::fs::create_dir_all(&services).expect("mkdir");
+    symlink(&real.join("provider.yaml"), &version.join("provider.yaml"));
+    for entry in std::fs::read_dir(real.join("services")).expect("read snapshot services") {
+        let path = entry.expect("entry").path();
+        symlink(&path, &services.join(path.file_name().expect("name")));
+    }
+    let overlay = workspace_root().join("testdata/aws-overlay");
+    for entry in std::fs::read_dir(&overlay).expect("read overlay") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let target = services.join(path.file_name().expect("name"));
+            let _ = std::fs::remove_file(&target);
+            symlink(&path, &target);
+        }
+    }
+    TempRegistry { dir }
+}
+
+fn symlink(from: &Path, to: &Path) {
+    std::os::unix::fs::symlink(from, to)
+        .unwrap_or_else(|e| panic!("symlink {} -> {}: {e}", to.display(), from.display()));
+}
+
+/// An emulator with its own runtime, so synchronous tests (and the engine, which runs its
+/// own runtime) can use it.
+pub struct Emulator {
+    pub runtime: tokio::runtime::Runtime,
+    pub server: Option<RunningEmulator>,
+}
+
+impl Emulator {
+    pub fn start(config: EmulatorConfig) -> Emulator {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let server = runtime
+            .block_on(stackql_emulator::start(config, 0))
+            .expect("emulator starts");
+        Emulator {
+            runtime,
+            server: Some(server),
+        }
+    }
+    pub fn url(&self) -> String {
+        self.server().endpoint_url()
+    }
+    pub fn server(&self) -> &RunningEmulator {
+        self.server.as_ref().expect("running")
+    }
+    pub fn journal(&self) -> Vec<RecordedRequest> {
+        self.server().journal()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            self.runtime.block_on(s.shutdown());
+        }
+    }
+}
+
+/// The emulator's default accepted key pair (the SigV4 suite's example keys).
+pub fn test_credentials() -> (&'static str, &'static str) {
+    (
+        stackql_emulator::DEFAULT_ACCESS_KEY_ID,
+        stackql_emulator::DEFAULT_SECRET_ACCESS_KEY,
+    )
+}
