@@ -157,3 +157,53 @@ fn page_limit_caps_and_says_so() {
         run.stderr
     );
 }
+
+#[test]
+fn exec_reads_a_request_status_with_at_at_json() {
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    let run = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &["exec", &format!("INSERT INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT 'e', '{ROLE}', 'us-east-1'")],
+    )
+    .ok();
+    let token = run
+        .stderr
+        .split("request token ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .expect("the request token is printed")
+        .to_string();
+    let exec = format!(
+        "EXEC aws.cloud_control.resource_request.get_resource_request @region = 'us-east-1' @@json = '{{\"RequestToken\": \"{token}\"}}'"
+    );
+    let rows = stackql(reg.root(), Some(&emu.url()), &["exec", "-o", "json", &exec])
+        .ok()
+        .json();
+    assert_eq!(rows[0]["RequestToken"], token.as_str());
+    assert_eq!(rows[0]["Operation"], "CREATE");
+    assert_eq!(rows[0]["TypeName"], "AWS::SageMaker::Image");
+    let journal = emu.journal();
+    let s = ops(&journal, "GetResourceRequestStatus");
+    assert_eq!(s.len(), 1);
+    assert_cloud_control_wire(s[0], "GetResourceRequestStatus", "us-east-1");
+    assert_eq!(body(s[0]), json!({"RequestToken": token}));
+    // A required parameter missing from EXEC is named, nothing sent.
+    let before = emu.journal().len();
+    let r = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &[
+            "exec",
+            "EXEC aws.cloud_control.resource_request.get_resource_request @@json = '{}'",
+        ],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("missing required parameter"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(emu.journal().len(), before);
+}

@@ -217,11 +217,23 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                 engine.ctx.endpoints.as_ref(),
             )
             .map_err(EngineError::Invalid)?;
-            let returns_rows = method
-                .response
-                .object_key
-                .as_deref()
-                .is_some_and(|k| k != "$.ProgressEvent");
+            // A read (a SELECT method, or an EXEC-only method whose rows are not a
+            // ProgressEvent) returns rows; anything else is a mutation to report or await.
+            let is_select = resource
+                .methods_for(SqlVerb::Select)
+                .iter()
+                .any(|m| m.name == method.name);
+            let is_exec_only = resource
+                .methods_for(SqlVerb::Exec)
+                .iter()
+                .any(|m| m.name == method.name);
+            let returns_rows = is_select
+                || (is_exec_only
+                    && method
+                        .response
+                        .object_key
+                        .as_deref()
+                        .is_some_and(|k| k != "$.ProgressEvent"));
             if returns_rows {
                 return exec_rows(engine, method, &req);
             }
