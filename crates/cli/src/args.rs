@@ -115,6 +115,20 @@ pub struct GlobalArgs {
     /// Postgres server TLS settings (srv).
     #[arg(long = "pgsrv.tls", global = true)]
     pub pgsrv_tls: Option<String>,
+    /// Attempts per request (the first included) for throttling, server errors and timeouts;
+    /// writes are retried only when they carry an idempotency token.
+    #[arg(long = "http.retry.maxAttempts", global = true, default_value_t = 5)]
+    pub retry_max_attempts: u32,
+    /// Seconds after which no further retry of a request starts.
+    #[arg(long = "http.retry.maxTime", global = true, default_value_t = 120)]
+    pub retry_max_time: u64,
+    /// Return the rows that could be fetched when some calls fail after retries; the failed
+    /// calls are listed on stderr and the exit code is 2 (also per statement: /*+ ALLOW_PARTIAL */).
+    #[arg(long = "allow-partial", global = true)]
+    pub allow_partial: bool,
+    /// No progress display on stderr.
+    #[arg(long, global = true)]
+    pub quiet: bool,
     /// How long /*+ AWAIT */ waits for a final status, in seconds.
     #[arg(long = "await.timeout", global = true, default_value_t = 600)]
     pub await_timeout: u64,

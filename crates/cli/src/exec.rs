@@ -6,7 +6,7 @@ use crate::registry_flag;
 use anyhow::{bail, Context};
 use stackql_engine::{Engine, EngineOptions, Outcome};
 use stackql_output::{write_result, OutputFormat, OutputOptions};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -75,7 +75,15 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
     options.request_timeout = Duration::from_secs(global.api_request_timeout.max(1));
     options.allow_insecure_tls = global.tls_allow_insecure;
     options.await_timeout = Duration::from_secs(global.await_timeout);
+    if global.retry_max_attempts == 0 {
+        bail!("--http.retry.maxAttempts must be at least 1 (1 means no retries)");
+    }
+    options.retry.max_attempts = global.retry_max_attempts;
+    options.retry.max_elapsed = Duration::from_secs(global.retry_max_time);
+    options.allow_partial = global.allow_partial;
     let mut engine = Engine::new(options)?;
+    let show_progress = !global.quiet && std::io::stderr().is_terminal();
+    let mut incomplete = false;
 
     let mut out: Box<dyn Write> = match &global.outfile {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -85,7 +93,9 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     for s in &statements {
+        let progress = show_progress.then(|| crate::progress::Display::start(engine.progress()));
         let executed = engine.execute(&s.text, s.line);
+        drop(progress);
         let executed = match executed {
             Ok(e) => e,
             Err(e) => {
@@ -95,6 +105,16 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         };
         for notice in &executed.notices {
             eprintln!("warning: {notice}");
+        }
+        if !executed.failed_calls.is_empty() {
+            incomplete = true;
+            eprintln!(
+                "warning: the result is INCOMPLETE: {} call(s) failed after retries:",
+                executed.failed_calls.len()
+            );
+            for f in &executed.failed_calls {
+                eprintln!("  - {f}");
+            }
         }
         match executed.outcome {
             Outcome::Rows(rs) => write_result(&mut out, &rs, &output_options)?,
@@ -125,7 +145,12 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    // Partial results are results, but not success: scripts must be able to tell.
+    Ok(if incomplete {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// StackQL's `--var a=1,b=2` is one flag holding several pairs; a comma followed by

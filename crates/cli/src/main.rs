@@ -4,6 +4,7 @@
 
 mod args;
 mod exec;
+mod progress;
 mod registry_flag;
 
 use clap::Parser;

@@ -124,7 +124,7 @@ fn insert_required_properties_verbatim_sends_desired_state_string() {
     assert_eq!(creates.len(), 1, "exactly one create call");
     let c = creates[0];
     assert_cloud_control_wire(c, "CreateResource", "us-east-1");
-    let b = body(c);
+    let b = write_body(c);
     assert_eq!(b["TypeName"], "AWS::SageMaker::Image");
     let desired = b["DesiredState"]
         .as_str()
@@ -318,7 +318,7 @@ fn delete_verbatim_then_awaited_failure_then_real_delete() {
     assert_eq!(d.len(), 1);
     assert_cloud_control_wire(d[0], "DeleteResource", "us-east-1");
     assert_eq!(
-        body(d[0]),
+        write_body(d[0]),
         json!({"TypeName": "AWS::SageMaker::Image", "Identifier": "<ImageArn>"})
     );
 

@@ -41,6 +41,7 @@ pub async fn await_final(
         provider: template.provider.clone(),
         label: "GetResourceRequestStatus".into(),
         params: vec![format!("RequestToken={token}")],
+        retry_safe: true,
     };
     let deadline = Instant::now() + timeout;
     let mut backoff = Duration::from_millis(200);

@@ -5,6 +5,7 @@
 use crate::error::{EngineError, FailedCall};
 use crate::http::HttpClient;
 use crate::request::EndpointResolver;
+use crate::vtab::CallPlan;
 use rusqlite::types::Value as SqlValue;
 use stackql_registry::Registry;
 use std::collections::{BTreeMap, HashMap};
@@ -24,12 +25,24 @@ pub struct StatementState {
     pub failed_calls: Vec<FailedCall>,
     /// A non-call error raised inside a SQLite callback.
     pub error: Option<EngineError>,
-    pub calls_made: usize,
+    /// Return the rows that could be fetched and report failed calls, instead of failing.
+    pub allow_partial: bool,
+    /// Multi-pass execution (see `Engine::query`): in a discovery pass, a table's second
+    /// and later uncached calls are deferred and fetched together, concurrently.
+    pub discovery: bool,
+    pub deferred: Vec<CallPlan>,
+    /// Filter invocations per table in the current pass.
+    pub filter_calls: HashMap<String, usize>,
+    /// EXPLAIN: calls are recorded, never sent.
+    pub explain: bool,
+    pub explained: Vec<CallPlan>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct PlanningRecord {
     pub usable: bool,
+    /// The select method the accepted plan uses.
+    pub method: Option<String>,
     pub missing: Option<Vec<String>>,
     pub example_region: Option<String>,
 }

@@ -4,13 +4,14 @@
 
 use crate::error::CallError;
 use crate::request::PreparedRequest;
+use crate::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, RetryReason};
 use crate::EnvLookup;
 use serde_json::Value;
 use stackql_aws_auth::Credentials;
 use stackql_registry::{Pagination, TokenLocation};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Credentials per provider (the `--auth` JSON is keyed by provider name), resolved on the
 /// first call, so statements that send nothing (dry runs, invalid statements) never need them.
@@ -50,6 +51,10 @@ impl CredentialSource {
 pub struct HttpClient {
     client: reqwest::Client,
     credentials: CredentialSource,
+    pub retry: RetryPolicy,
+    pub limiter: AdaptiveLimiter,
+    pub stats: CallStats,
+    permits: tokio::sync::Semaphore,
     /// Pages fetched per listing at most (`--http.response.pageLimit`); None = every page.
     pub page_limit: Option<usize>,
     /// Listings cut short by `page_limit`, reported on stderr by the caller.
@@ -57,6 +62,8 @@ pub struct HttpClient {
 }
 
 pub struct ClientOptions {
+    pub retry: RetryPolicy,
+    pub concurrency: usize,
     pub request_timeout: Duration,
     pub allow_insecure_tls: bool,
     pub page_limit: Option<usize>,
@@ -75,13 +82,67 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             credentials,
+            retry: options.retry,
+            limiter: AdaptiveLimiter::default(),
+            stats: CallStats::default(),
+            permits: tokio::sync::Semaphore::new(options.concurrency.max(1)),
             page_limit: options.page_limit,
             capped: Mutex::new(Vec::new()),
         })
     }
 
-    /// Sends one request and returns the decoded JSON body (Null when empty).
+    /// Sends a request, retrying throttling, server and transport errors when the request
+    /// is safe to repeat, within the retry policy; returns the decoded JSON body.
     pub async fn call(&self, req: &PreparedRequest) -> Result<Value, CallError> {
+        let started = Instant::now();
+        let key = format!(
+            "{}|{}",
+            req.signing_service.as_deref().unwrap_or(""),
+            req.region.as_deref().unwrap_or("")
+        );
+        let mut attempt: u32 = 0;
+        loop {
+            let wait = self.limiter.reserve(&key);
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            CallStats::add(&self.stats.requests, 1);
+            let result = {
+                // The process-wide bound on requests in flight (--execution.concurrency.limit).
+                let _permit = self
+                    .permits
+                    .acquire()
+                    .await
+                    .expect("semaphore never closed");
+                self.call_once(req).await
+            };
+            let err = match result {
+                Ok(v) => {
+                    self.limiter.on_success(&key);
+                    return Ok(v);
+                }
+                Err(e) => e,
+            };
+            let reason = classify(&err);
+            if reason == Some(RetryReason::Throttled) {
+                CallStats::add(&self.stats.throttled, 1);
+                self.limiter.on_throttle(&key);
+            }
+            attempt += 1;
+            let retryable = reason.is_some() && req.retry_safe;
+            if !retryable
+                || attempt >= self.retry.max_attempts
+                || started.elapsed() >= self.retry.max_elapsed
+            {
+                return Err(err);
+            }
+            CallStats::add(&self.stats.retries, 1);
+            tokio::time::sleep(self.retry.backoff(attempt - 1)).await;
+        }
+    }
+
+    /// One attempt: sign, send, decode.
+    async fn call_once(&self, req: &PreparedRequest) -> Result<Value, CallError> {
         let body_bytes = match &req.body {
             Some(b) => serde_json::to_vec(b).map_err(|e| CallError::Transport(e.to_string()))?,
             None => Vec::new(),
@@ -145,39 +206,68 @@ impl HttpClient {
         })
     }
 
-    /// Every page of a listing, in order. Stops at `page_limit` pages and records that.
+    /// Every page of a listing, in order (for EXEC; queries stream through `Pager`).
     pub async fn call_paginated(
         &self,
         req: &PreparedRequest,
         pagination: Option<&Pagination>,
     ) -> Result<Vec<Value>, CallError> {
+        let mut pager = Pager::new(req.clone(), pagination.cloned());
         let mut pages = Vec::new();
-        let mut current = req.clone();
-        let mut seen_tokens = std::collections::HashSet::new();
-        loop {
-            let page = self.call(&current).await?;
-            let token = pagination.and_then(|p| next_token(&page, p));
+        while let Some(page) = pager.next_page(self).await? {
             pages.push(page);
-            let (Some(p), Some(token)) = (pagination, token) else {
-                return Ok(pages);
-            };
-            if let Some(limit) = self.page_limit {
-                if pages.len() >= limit {
-                    self.capped.lock().expect("capped lock").push(format!(
-                        "{} stopped after {limit} page(s) (--http.response.pageLimit); more results exist",
-                        req.label
-                    ));
-                    return Ok(pages);
-                }
-            }
-            if !seen_tokens.insert(token.clone()) {
+        }
+        Ok(pages)
+    }
+}
+
+/// Walks the pages of one listing in order: follows the response token, stops at
+/// `--http.response.pageLimit` (recording that the result was cut), and refuses a token
+/// that comes back twice instead of looping forever.
+pub struct Pager {
+    next: Option<PreparedRequest>,
+    pagination: Option<Pagination>,
+    pages: usize,
+    seen_tokens: std::collections::HashSet<String>,
+}
+
+impl Pager {
+    pub fn new(req: PreparedRequest, pagination: Option<Pagination>) -> Self {
+        Pager {
+            next: Some(req),
+            pagination,
+            pages: 0,
+            seen_tokens: Default::default(),
+        }
+    }
+
+    /// The next page, or None after the last one.
+    pub async fn next_page(&mut self, http: &HttpClient) -> Result<Option<Value>, CallError> {
+        let Some(current) = self.next.take() else {
+            return Ok(None);
+        };
+        let page = http.call(&current).await?;
+        self.pages += 1;
+        CallStats::add(&http.stats.pages, 1);
+        let token = self.pagination.as_ref().and_then(|p| next_token(&page, p));
+        if let (Some(p), Some(token)) = (&self.pagination, token) {
+            if http.page_limit.is_some_and(|limit| self.pages >= limit) {
+                http.capped.lock().expect("capped lock").push(format!(
+                    "{} stopped after {} page(s) (--http.response.pageLimit); more results exist",
+                    current.label, self.pages
+                ));
+            } else if !self.seen_tokens.insert(token.clone()) {
                 return Err(CallError::Transport(format!(
                     "{}: the service returned the same NextToken twice; stopping to avoid an endless loop",
-                    req.label
+                    current.label
                 )));
+            } else {
+                let mut next = current;
+                set_token(&mut next, p, &token);
+                self.next = Some(next);
             }
-            set_token(&mut current, p, &token);
         }
+        Ok(Some(page))
     }
 }
 

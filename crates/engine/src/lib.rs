@@ -8,15 +8,18 @@ mod awaiter;
 mod catalog;
 mod context;
 mod error;
+mod explain;
 mod http;
 mod mutation;
 mod request;
+mod retry;
 mod values;
 mod vtab;
 
 pub use error::{CallError, EngineError, FailedCall};
 pub use mutation::MutationResult;
 pub use request::{EndpointResolver, EnvEndpoints, PreparedRequest};
+pub use retry::RetryPolicy;
 
 use catalog::Catalog;
 use context::Context;
@@ -46,6 +49,10 @@ pub struct EngineOptions {
     pub allow_insecure_tls: bool,
     /// How long `/*+ AWAIT */` waits for a final status.
     pub await_timeout: Duration,
+    pub retry: RetryPolicy,
+    /// Return the rows that could be fetched and report failed calls (also per statement
+    /// with `/*+ ALLOW_PARTIAL */`).
+    pub allow_partial: bool,
     pub env: EnvLookup,
 }
 
@@ -59,6 +66,8 @@ impl EngineOptions {
             request_timeout: Duration::from_secs(60),
             allow_insecure_tls: false,
             await_timeout: Duration::from_secs(600),
+            retry: RetryPolicy::default(),
+            allow_partial: false,
             env: Arc::new(|k| std::env::var(k).ok()),
         }
     }
@@ -76,6 +85,70 @@ pub enum Outcome {
 pub struct Executed {
     pub outcome: Outcome,
     pub notices: Vec<String>,
+    /// Calls that failed when partial results were allowed: the rows are incomplete and the
+    /// caller must say so (and exit non-zero).
+    pub failed_calls: Vec<FailedCall>,
+}
+
+/// Live counters of the statement being executed.
+#[derive(Clone)]
+pub struct Progress {
+    ctx: Arc<Context>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProgressSnapshot {
+    pub calls_done: u64,
+    pub calls_total: u64,
+    pub requests: u64,
+    pub pages: u64,
+    pub rows: u64,
+    pub retries: u64,
+}
+
+impl Progress {
+    pub fn snapshot(&self) -> ProgressSnapshot {
+        let s = &self.ctx.http.stats;
+        let g = retry::CallStats::get;
+        ProgressSnapshot {
+            calls_done: g(&s.calls_done),
+            calls_total: g(&s.calls_total),
+            requests: g(&s.requests),
+            pages: g(&s.pages),
+            rows: g(&s.rows),
+            retries: g(&s.retries),
+        }
+    }
+}
+
+/// Steps a prepared statement to the end, converting rows to cells.
+fn run_rows(
+    ctx: &Context,
+    stmt: &mut rusqlite::Statement<'_>,
+    width: usize,
+) -> Result<Vec<Vec<Cell>>, EngineError> {
+    let mut out = Vec::new();
+    let mut rows = stmt.query([]).map_err(|e| sqlite_error(ctx, e))?;
+    loop {
+        match rows.next() {
+            Ok(Some(row)) => {
+                let mut cells = Vec::with_capacity(width);
+                for i in 0..width {
+                    let v: SqlValue = row.get(i).map_err(|e| EngineError::Sqlite(e.to_string()))?;
+                    cells.push(match v {
+                        SqlValue::Null => Cell::Null,
+                        SqlValue::Integer(i) => Cell::Integer(i),
+                        SqlValue::Real(r) => Cell::Real(r),
+                        SqlValue::Text(t) => Cell::Text(t),
+                        SqlValue::Blob(b) => Cell::Blob(b),
+                    });
+                }
+                out.push(cells);
+            }
+            Ok(None) => return Ok(out),
+            Err(e) => return Err(sqlite_error(ctx, e)),
+        }
+    }
 }
 
 pub struct Engine {
@@ -83,6 +156,7 @@ pub struct Engine {
     conn: Connection,
     catalog: Catalog,
     await_timeout: Duration,
+    allow_partial: bool,
 }
 
 impl Engine {
@@ -91,6 +165,8 @@ impl Engine {
         let credentials = http::CredentialSource::new(options.auth.clone(), options.env.clone());
         let http = http::HttpClient::new(
             http::ClientOptions {
+                retry: options.retry.clone(),
+                concurrency: options.concurrency,
                 request_timeout: options.request_timeout,
                 allow_insecure_tls: options.allow_insecure_tls,
                 page_limit: options.page_limit,
@@ -135,6 +211,7 @@ impl Engine {
             conn,
             catalog: Catalog::default(),
             await_timeout: options.await_timeout,
+            allow_partial: options.allow_partial,
         })
     }
 
@@ -145,20 +222,53 @@ impl Engine {
     /// Runs one statement; `line` is where it starts in the script (for error positions).
     pub fn execute(&mut self, text: &str, line: usize) -> Result<Executed, EngineError> {
         self.ctx.reset_statement();
+        self.ctx.http.stats.reset();
         let statement = parse_statement(text, line)?;
         let outcome = match statement {
-            Statement::Query { sql, tables } => Outcome::Rows(self.query(&sql, &tables)?),
+            Statement::Query { sql, tables, hints } => {
+                let partial = self.allow_partial || hints.allow_partial;
+                self.ctx.with_state(|s| s.allow_partial = partial);
+                Outcome::Rows(self.query(&sql, &tables)?)
+            }
+            Statement::Explain(inner) => Outcome::Rows(explain::run(self, *inner)?),
             Statement::Insert { .. }
             | Statement::Update { .. }
             | Statement::Delete { .. }
             | Statement::Exec { .. } => mutation::run(self, statement)?,
         };
-        let notices = std::mem::take(&mut *self.ctx.http.capped.lock().expect("capped lock"));
-        Ok(Executed { outcome, notices })
+        let mut notices = std::mem::take(&mut *self.ctx.http.capped.lock().expect("capped lock"));
+        let stats = &self.ctx.http.stats;
+        let retries = retry::CallStats::get(&stats.retries);
+        if retries > 0 {
+            notices.push(format!(
+                "{retries} request(s) retried ({} throttled responses); all retries succeeded",
+                retry::CallStats::get(&stats.throttled)
+            ));
+        }
+        let failed_calls = self.ctx.with_state(|s| std::mem::take(&mut s.failed_calls));
+        Ok(Executed {
+            outcome,
+            notices,
+            failed_calls,
+        })
+    }
+
+    /// A handle the caller can poll from another thread to show progress.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            ctx: self.ctx.clone(),
+        }
     }
 
     /// Runs a query in SQLite after creating the provider tables it names.
+    ///
+    /// Joins call a provider table once per outer row, which would be one round trip after
+    /// another. So a query runs in passes: in a discovery pass, each table's first call is
+    /// made and its later uncached calls are only recorded; those are then fetched together,
+    /// concurrently, and the query runs again against the filled cache. A pass that defers
+    /// nothing is final, so simple queries run once.
     fn query(&mut self, sql: &str, tables: &[QualifiedName]) -> Result<ResultSet, EngineError> {
+        const MAX_PASSES: usize = 5;
         for t in tables {
             self.catalog.ensure(&self.conn, &self.ctx.registry, t)?;
         }
@@ -167,34 +277,29 @@ impl Engine {
             Err(e) => return Err(self.planning_error(e, tables)),
         };
         let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
-        let width = columns.len();
-        let mut rows_out = Vec::new();
-        let mut rows = stmt.query([]).map_err(|e| sqlite_error(&self.ctx, e))?;
-        loop {
-            match rows.next() {
-                Ok(Some(row)) => {
-                    let mut cells = Vec::with_capacity(width);
-                    for i in 0..width {
-                        let v: SqlValue =
-                            row.get(i).map_err(|e| EngineError::Sqlite(e.to_string()))?;
-                        cells.push(match v {
-                            SqlValue::Null => Cell::Null,
-                            SqlValue::Integer(i) => Cell::Integer(i),
-                            SqlValue::Real(r) => Cell::Real(r),
-                            SqlValue::Text(t) => Cell::Text(t),
-                            SqlValue::Blob(b) => Cell::Blob(b),
-                        });
-                    }
-                    rows_out.push(cells);
+        for pass in 1..=MAX_PASSES {
+            self.ctx.with_state(|s| {
+                s.discovery = pass < MAX_PASSES && !s.explain;
+                s.deferred.clear();
+                s.filter_calls.clear();
+            });
+            let rows = run_rows(&self.ctx, &mut stmt, columns.len())?;
+            let deferred = self.ctx.with_state(|s| std::mem::take(&mut s.deferred));
+            if deferred.is_empty() {
+                return Ok(ResultSet { columns, rows });
+            }
+            let failed = vtab::fetch_deferred(&self.ctx, deferred);
+            if !failed.is_empty() {
+                let partial = self.ctx.with_state(|s| {
+                    s.failed_calls.extend(failed.iter().cloned());
+                    s.allow_partial
+                });
+                if !partial {
+                    return Err(EngineError::Calls(failed));
                 }
-                Ok(None) => break,
-                Err(e) => return Err(sqlite_error(&self.ctx, e)),
             }
         }
-        Ok(ResultSet {
-            columns,
-            rows: rows_out,
-        })
+        unreachable!("the last pass defers nothing")
     }
 
     /// SQLite says only "no query solution" when a provider table lacks its required

@@ -235,6 +235,9 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                         .as_deref()
                         .is_some_and(|k| k != "$.ProgressEvent"));
             if returns_rows {
+                if engine.ctx.with_state(|s| s.explain) {
+                    return Ok(Outcome::Rows(crate::explain::requests_result(&[req], "")));
+                }
                 return exec_rows(engine, method, &req);
             }
             let calls = vec![call];
@@ -248,7 +251,9 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                 hints.await_completion,
             )
         }
-        Statement::Query { .. } => unreachable!("queries are not mutations"),
+        Statement::Query { .. } | Statement::Explain(_) => {
+            unreachable!("queries and EXPLAIN are not mutations")
+        }
     }
 }
 
@@ -447,6 +452,16 @@ fn send_all(
                 })
             })?;
         requests.push(req);
+    }
+    if engine.ctx.with_state(|s| s.explain) {
+        let note = if await_completion {
+            "then polls GetResourceRequestStatus until a final status"
+        } else {
+            ""
+        };
+        return Ok(Outcome::Rows(crate::explain::requests_result(
+            &requests, note,
+        )));
     }
     if requests.is_empty() {
         return Ok(Outcome::Mutations(Vec::new()));

@@ -38,6 +38,9 @@ pub struct PreparedRequest {
     pub label: String,
     /// Identifying parameter values (`name=value`) for errors and EXPLAIN.
     pub params: Vec<String>,
+    /// Whether sending it twice does no harm: reads, and writes carrying an idempotency
+    /// token (Cloud Control `ClientToken`). Only such requests are retried.
+    pub retry_safe: bool,
 }
 
 /// Where requests go when the user overrides the endpoint (`AWS_ENDPOINT_URL`, ...).
@@ -182,6 +185,19 @@ pub fn build_request(
             headers.push(("Content-Type".to_string(), req.media_type.clone()));
         }
     }
+    // Writes with an idempotency token in their schema get one, so a retry after a lost
+    // response cannot create or delete twice (Cloud Control's ClientToken).
+    let has_token_field = method
+        .request
+        .as_ref()
+        .is_some_and(|r| r.schema.pointer("/properties/ClientToken").is_some());
+    if has_token_field && !body.contains_key("ClientToken") {
+        body.insert(
+            "ClientToken".to_string(),
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
+    }
+    let retry_safe = method.http_method == "GET" || body.contains_key("ClientToken");
     let body = method.request.as_ref().map(|_| Value::Object(body));
     Ok(PreparedRequest {
         method: method.http_method.clone(),
@@ -193,6 +209,7 @@ pub fn build_request(
         provider: service.provider.clone(),
         label: label.to_string(),
         params,
+        retry_safe,
     })
 }
 

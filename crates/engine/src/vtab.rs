@@ -6,7 +6,9 @@
 
 use crate::context::{Context, PlanningRecord, Rows};
 use crate::error::{EngineError, FailedCall};
-use crate::request::{build_request, CallValues};
+use crate::http::Pager;
+use crate::request::{build_request, CallValues, PreparedRequest};
+use crate::retry::CallStats;
 use crate::values::json_to_sql;
 use fallible_streaming_iterator::FallibleStreamingIterator;
 use futures::stream::{self, StreamExt};
@@ -17,10 +19,12 @@ use rusqlite::vtab::{
 };
 use rusqlite::Error as SqliteError;
 use serde_json::Value;
-use stackql_registry::{Method, ParamLocation, Resource, Service, SqlVerb};
+use stackql_registry::{JsonPath, Method, Pagination, ParamLocation, Resource, Service, SqlVerb};
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::ffi::{c_int, CStr, CString};
 use std::sync::Arc;
+use tokio::sync::mpsc;
 
 pub const MODULE_NAME: &str = "stackql";
 
@@ -186,7 +190,9 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
             info.set_estimated_cost(1000.0 / (1.0 + argv as f64));
             info.set_estimated_rows(100);
             self.ctx.with_state(|s| {
-                s.planning.entry(self.table.clone()).or_default().usable = true;
+                let rec = s.planning.entry(self.table.clone()).or_default();
+                rec.usable = true;
+                rec.method = Some(method.name.clone());
             });
             return Ok(true);
         }
@@ -214,8 +220,11 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
         Ok(ProviderCursor {
             base: sqlite3_vtab_cursor::default(),
             table: self,
-            rows: Vec::new(),
+            ready: VecDeque::new(),
+            current: Arc::new(Vec::new()),
             pos: 0,
+            rowid: 0,
+            rx: None,
         })
     }
 }
@@ -224,12 +233,38 @@ impl CreateVTab<'_> for ProviderTable {
     const KIND: VTabKind = VTabKind::Default;
 }
 
+/// Calls whose rows exceed this are streamed but not cached: memory stays bounded by page
+/// size and concurrency for big listings, while the small calls joins repeat are reused.
+const CACHE_ROW_LIMIT: usize = 10_000;
+
+/// One call of a select method with everything needed to turn its pages into rows.
+#[derive(Clone)]
+pub struct CallPlan {
+    pub key: String,
+    pub req: PreparedRequest,
+    pub pagination: Option<Pagination>,
+    pub object_path: Option<JsonPath>,
+    pub row_columns: Arc<Vec<String>>,
+    pub combo: Vec<(String, SqlValue)>,
+}
+
+/// What the fetching tasks hand the cursor, page by page.
+enum Chunk {
+    Rows(Rows),
+    Failed(FailedCall),
+}
+
 #[repr(C)]
 pub struct ProviderCursor {
     base: sqlite3_vtab_cursor,
     table: *const ProviderTable,
-    rows: Vec<Rows>,
+    /// Chunks available without waiting (cache hits).
+    ready: VecDeque<Rows>,
+    current: Rows,
     pos: usize,
+    rowid: i64,
+    /// Pages still arriving from the fetching tasks.
+    rx: Option<mpsc::Receiver<Chunk>>,
 }
 
 impl ProviderCursor {
@@ -238,34 +273,50 @@ impl ProviderCursor {
         // mutated while cursors are open.
         unsafe { &*self.table }
     }
-    fn current(&self) -> Option<&Vec<SqlValue>> {
-        let mut idx = self.pos;
-        for chunk in &self.rows {
-            if idx < chunk.len() {
-                return Some(&chunk[idx]);
-            }
-            idx -= chunk.len();
-        }
-        None
-    }
-    fn total(&self) -> usize {
-        self.rows.iter().map(|c| c.len()).sum()
-    }
-}
 
-unsafe impl VTabCursor for ProviderCursor {
-    fn filter(
-        &mut self,
-        idx_num: c_int,
+    /// Moves to the next non-empty chunk, waiting for pages still being fetched.
+    fn advance_chunk(&mut self) -> rusqlite::Result<()> {
+        while self.pos >= self.current.len() {
+            if let Some(chunk) = self.ready.pop_front() {
+                self.current = chunk;
+                self.pos = 0;
+                continue;
+            }
+            let Some(rx) = self.rx.as_mut() else {
+                return Ok(());
+            };
+            match rx.blocking_recv() {
+                Some(Chunk::Rows(rows)) => {
+                    self.current = rows;
+                    self.pos = 0;
+                }
+                Some(Chunk::Failed(f)) => {
+                    let ctx = &self.table().ctx;
+                    let partial = ctx.with_state(|s| {
+                        s.failed_calls.push(f);
+                        s.allow_partial
+                    });
+                    if !partial {
+                        self.rx = None;
+                        return Err(module_error("API call failed"));
+                    }
+                }
+                None => {
+                    self.rx = None;
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn plans(
+        &self,
+        method: &Method,
         idx_str: Option<&str>,
         args: &Filters<'_>,
-    ) -> rusqlite::Result<()> {
+    ) -> rusqlite::Result<Vec<CallPlan>> {
         let table = self.table();
-        let methods = select_methods(&table.resource);
-        let method = methods
-            .get(idx_num as usize)
-            .copied()
-            .ok_or_else(|| module_error("bad plan"))?;
         // Each parameter's candidate values, in plan order.
         let mut columns: Vec<(String, Vec<SqlValue>)> = Vec::new();
         for (argi, spec) in idx_str
@@ -297,118 +348,224 @@ unsafe impl VTabCursor for ProviderCursor {
             }
             columns.push((name, dedup));
         }
-        let combos = cartesian(&columns);
-        let ctx = table.ctx.clone();
         let label = format!("{}.{}", table.table, method.name);
-        let mut requests = Vec::new();
-        for combo in &combos {
+        let row_columns: Arc<Vec<String>> =
+            Arc::new(table.columns.iter().map(|c| c.name.clone()).collect());
+        let mut plans = Vec::new();
+        for combo in cartesian(&columns) {
             let mut call = CallValues::default();
-            for (name, v) in combo {
+            for (name, v) in &combo {
                 call.set(name, v.clone());
             }
-            let req = build_request(
+            let mut req = build_request(
                 &label,
                 &table.service,
                 method,
                 &call,
-                ctx.endpoints.as_ref(),
+                table.ctx.endpoints.as_ref(),
             )
             .map_err(module_error)?;
-            requests.push((combo.clone(), req));
+            // SELECT methods only read: always safe to retry.
+            req.retry_safe = true;
+            // Everything that makes two calls differ: the region only shows in the signing
+            // scope when an endpoint override hides it from the URL.
+            let key = format!(
+                "{}|{:?}|{}|{:?}|{:?}",
+                req.label, req.region, req.url, req.headers, req.body
+            );
+            plans.push(CallPlan {
+                key,
+                req,
+                pagination: method.pagination.clone(),
+                object_path: method.response.object_path.clone(),
+                row_columns: row_columns.clone(),
+                combo,
+            });
         }
-        let pagination = method.pagination.clone();
-        let object_path = method.response.object_path.clone();
-        let row_columns: Vec<String> = table.columns.iter().map(|c| c.name.clone()).collect();
-        let results: Vec<Result<Rows, FailedCall>> = ctx.runtime.block_on(async {
-            stream::iter(requests.into_iter().map(|(combo, req)| {
-                let ctx = ctx.clone();
-                let pagination = pagination.clone();
-                let object_path = object_path.clone();
-                let row_columns = row_columns.clone();
-                async move {
-                    // Everything that makes two calls differ: the region only shows in the
-                    // signing scope when an endpoint override hides it from the URL.
-                    let key = format!(
-                        "{}|{:?}|{}|{:?}|{:?}",
-                        req.label, req.region, req.url, req.headers, req.body
-                    );
-                    if let Some(hit) = ctx.with_state(|s| s.cache.get(&key).cloned()) {
-                        return Ok(hit);
-                    }
-                    ctx.with_state(|s| s.calls_made += 1);
-                    let pages = ctx
-                        .http
-                        .call_paginated(&req, pagination.as_ref())
-                        .await
-                        .map_err(|error| FailedCall {
-                            method: req.label.clone(),
-                            region: req.region.clone(),
-                            params: req.params.clone(),
-                            error,
-                        })?;
-                    let mut rows = Vec::new();
-                    for page in &pages {
-                        let items: Vec<&Value> = match &object_path {
-                            Some(p) => p.select(page),
-                            None => vec![page],
-                        };
-                        for item in items {
-                            match item {
-                                Value::Array(list) => {
-                                    for it in list {
-                                        rows.push(to_row(it, &row_columns, &combo));
-                                    }
-                                }
-                                Value::Null => {}
-                                other => rows.push(to_row(other, &row_columns, &combo)),
-                            }
+        Ok(plans)
+    }
+}
+
+unsafe impl VTabCursor for ProviderCursor {
+    fn filter(
+        &mut self,
+        idx_num: c_int,
+        idx_str: Option<&str>,
+        args: &Filters<'_>,
+    ) -> rusqlite::Result<()> {
+        let table = self.table();
+        let ctx = table.ctx.clone();
+        let methods = select_methods(&table.resource);
+        let method = methods
+            .get(idx_num as usize)
+            .copied()
+            .ok_or_else(|| module_error("bad plan"))?;
+        let plans = self.plans(method, idx_str, args)?;
+        self.ready.clear();
+        self.current = Arc::new(Vec::new());
+        self.pos = 0;
+        self.rowid = 0;
+        self.rx = None;
+
+        let mut to_fetch = Vec::new();
+        let explain = ctx.with_state(|s| {
+            if s.explain {
+                s.explained.extend(plans.iter().cloned());
+                return true;
+            }
+            let first_call = {
+                let n = s.filter_calls.entry(table.table.clone()).or_insert(0);
+                *n += 1;
+                *n == 1
+            };
+            for plan in &plans {
+                if let Some(hit) = s.cache.get(&plan.key) {
+                    self.ready.push_back(hit.clone());
+                } else if s.discovery && !first_call {
+                    s.deferred.push(plan.clone());
+                } else {
+                    to_fetch.push(plan.clone());
+                }
+            }
+            false
+        });
+        if explain || to_fetch.is_empty() {
+            return self.advance_chunk();
+        }
+        CallStats::add(&ctx.http.stats.calls_total, to_fetch.len() as u64);
+        // Pages flow through a bounded channel: fetching runs ahead of SQLite by at most
+        // this many pages, so memory does not grow with the result.
+        let (tx, rx) = mpsc::channel(ctx.concurrency.max(1) * 2);
+        let task_ctx = ctx.clone();
+        ctx.runtime.spawn(async move {
+            stream::iter(to_fetch)
+                .for_each_concurrent(None, |plan| {
+                    let ctx = task_ctx.clone();
+                    let tx = tx.clone();
+                    async move {
+                        if let Err(f) = fetch_call(&ctx, &plan, Some(&tx), false).await {
+                            let _ = tx.send(Chunk::Failed(f)).await;
                         }
                     }
-                    let rows: Rows = Arc::new(rows);
-                    ctx.with_state(|s| s.cache.insert(key, rows.clone()));
-                    Ok(rows)
-                }
-            }))
-            .buffered(ctx.concurrency.max(1))
-            .collect()
-            .await
+                })
+                .await;
         });
-        self.rows.clear();
-        self.pos = 0;
-        let mut failed = Vec::new();
-        for r in results {
-            match r {
-                Ok(rows) => self.rows.push(rows),
-                Err(f) => failed.push(f),
-            }
-        }
-        if !failed.is_empty() {
-            let n = failed.len();
-            table.ctx.with_state(|s| s.failed_calls.extend(failed));
-            return Err(module_error(format!("{n} API call(s) failed")));
-        }
-        Ok(())
+        self.rx = Some(rx);
+        self.advance_chunk()
     }
 
     fn next(&mut self) -> rusqlite::Result<()> {
         self.pos += 1;
-        Ok(())
+        self.rowid += 1;
+        self.advance_chunk()
     }
 
     fn eof(&self) -> bool {
-        self.pos >= self.total()
+        self.pos >= self.current.len()
     }
 
     fn column(&self, ctx: &mut VContext, i: c_int) -> rusqlite::Result<()> {
-        match self.current().and_then(|r| r.get(i as usize)) {
+        match self.current.get(self.pos).and_then(|r| r.get(i as usize)) {
             Some(v) => ctx.set_result(v),
             None => ctx.set_result(&SqlValue::Null),
         }
     }
 
     fn rowid(&self) -> rusqlite::Result<i64> {
-        Ok(self.pos as i64)
+        Ok(self.rowid)
     }
+}
+
+/// Fetches every page of one call. With `tx`, rows are sent page by page (and the fetch
+/// stops early when the cursor is gone, e.g. after a LIMIT); the rows are cached when small,
+/// or always with `force_cache` (deferred calls must be found by the next pass).
+async fn fetch_call(
+    ctx: &Arc<Context>,
+    plan: &CallPlan,
+    tx: Option<&mpsc::Sender<Chunk>>,
+    force_cache: bool,
+) -> Result<(), FailedCall> {
+    let failed = |error| FailedCall {
+        method: plan.req.label.clone(),
+        region: plan.req.region.clone(),
+        params: plan.req.params.clone(),
+        error,
+    };
+    let mut pager = Pager::new(plan.req.clone(), plan.pagination.clone());
+    let mut cached: Option<Vec<Vec<SqlValue>>> = Some(Vec::new());
+    while let Some(page) = pager.next_page(&ctx.http).await.map_err(failed)? {
+        let rows = page_rows(&page, plan);
+        CallStats::add(&ctx.http.stats.rows, rows.len() as u64);
+        if let Some(c) = cached.as_mut() {
+            if force_cache || c.len() + rows.len() <= CACHE_ROW_LIMIT {
+                c.extend(rows.iter().cloned());
+            } else {
+                cached = None;
+            }
+        }
+        if let Some(tx) = tx {
+            if tx.send(Chunk::Rows(Arc::new(rows))).await.is_err() {
+                // The cursor was closed: nobody wants the rest.
+                return Ok(());
+            }
+        }
+    }
+    CallStats::add(&ctx.http.stats.calls_done, 1);
+    if let Some(rows) = cached {
+        ctx.with_state(|s| s.cache.insert(plan.key.clone(), Arc::new(rows)));
+    }
+    Ok(())
+}
+
+/// Fetches deferred calls concurrently into the statement's cache; failed calls are
+/// returned (and, in partial mode, cached as empty so the next pass does not ask again).
+pub fn fetch_deferred(ctx: &Arc<Context>, plans: Vec<CallPlan>) -> Vec<FailedCall> {
+    let mut unique: Vec<CallPlan> = Vec::new();
+    for p in plans {
+        if !unique.iter().any(|u| u.key == p.key) {
+            unique.push(p);
+        }
+    }
+    CallStats::add(&ctx.http.stats.calls_total, unique.len() as u64);
+    let results: Vec<(String, Result<(), FailedCall>)> = ctx.runtime.block_on(async {
+        stream::iter(unique)
+            .map(|plan| {
+                let ctx = ctx.clone();
+                async move { (plan.key.clone(), fetch_call(&ctx, &plan, None, true).await) }
+            })
+            .buffer_unordered(ctx.concurrency.max(1) * 4)
+            .collect()
+            .await
+    });
+    let mut failed = Vec::new();
+    for (key, r) in results {
+        if let Err(f) = r {
+            ctx.with_state(|s| s.cache.insert(key, Arc::new(Vec::new())));
+            failed.push(f);
+        }
+    }
+    failed
+}
+
+/// The rows of one page: items at the method's objectKey (arrays flattened).
+fn page_rows(page: &Value, plan: &CallPlan) -> Vec<Vec<SqlValue>> {
+    let items: Vec<&Value> = match &plan.object_path {
+        Some(p) => p.select(page),
+        None => vec![page],
+    };
+    let mut rows = Vec::new();
+    for item in items {
+        match item {
+            Value::Array(list) => {
+                for it in list {
+                    rows.push(to_row(it, &plan.row_columns, &plan.combo));
+                }
+            }
+            Value::Null => {}
+            other => rows.push(to_row(other, &plan.row_columns, &plan.combo)),
+        }
+    }
+    rows
 }
 
 /// One row: response fields by column name; parameter columns the response lacks carry the

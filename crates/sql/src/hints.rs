@@ -5,6 +5,8 @@
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Hints {
     pub await_completion: bool,
+    /// `/*+ ALLOW_PARTIAL */`: return what could be fetched, report failed calls.
+    pub allow_partial: bool,
     pub unknown: Vec<String>,
 }
 
@@ -32,6 +34,7 @@ impl Hints {
                         match word.to_ascii_uppercase().as_str() {
                             "" => {}
                             "AWAIT" => hints.await_completion = true,
+                            "ALLOW_PARTIAL" => hints.allow_partial = true,
                             other => hints.unknown.push(other.to_string()),
                         }
                     }

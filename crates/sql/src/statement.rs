@@ -98,7 +98,11 @@ pub enum Statement {
     Query {
         sql: String,
         tables: Vec<QualifiedName>,
+        hints: Hints,
     },
+    /// `EXPLAIN <statement>`: the calls it would make, nothing sent. (`EXPLAIN QUERY PLAN`
+    /// stays SQLite's and is a Query.)
+    Explain(Box<Statement>),
     Insert {
         target: QualifiedName,
         columns: Vec<String>,
@@ -136,7 +140,7 @@ pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlEr
     let hints = Hints::scan(text);
     if let Some(name) = hints.unknown.first() {
         return Err(SqlError::Unsupported(format!(
-            "unknown query hint '{name}' (supported: AWAIT)"
+            "unknown query hint '{name}' (supported: AWAIT, ALLOW_PARTIAL)"
         )));
     }
     let first_word = strip_comments(text)
@@ -146,6 +150,25 @@ pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlEr
         .to_ascii_uppercase();
     if first_word == "EXEC" {
         return parse_exec(text, hints);
+    }
+    if first_word == "EXPLAIN" {
+        let body = strip_comments(text);
+        let rest = body["EXPLAIN".len()..].trim_start();
+        let second = rest
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        if second != "QUERY" {
+            if rest.is_empty() {
+                return Err(SqlError::Unsupported(
+                    "EXPLAIN needs a statement after it".into(),
+                ));
+            }
+            return Ok(Statement::Explain(Box::new(parse_statement(
+                rest, first_line,
+            )?)));
+        }
     }
     let mut statements = Parser::parse_sql(&SQLiteDialect {}, text)
         .map_err(|e| syntax_error(&e.to_string(), first_line))?;
@@ -161,6 +184,16 @@ pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlEr
             Ok(Statement::Query {
                 sql: q.to_string(),
                 tables,
+                hints,
+            })
+        }
+        ast::Statement::Explain { .. } | ast::Statement::ExplainTable { .. } => {
+            // EXPLAIN QUERY PLAN: SQLite's own plan of the rewritten query.
+            let tables = rename_provider_tables(&mut stmt);
+            Ok(Statement::Query {
+                sql: stmt.to_string(),
+                tables,
+                hints,
             })
         }
         ast::Statement::Insert(insert) => {
@@ -688,7 +721,7 @@ mod tests {
             1,
         )
         .unwrap();
-        let Statement::Query { sql, tables } = s else {
+        let Statement::Query { sql, tables, .. } = s else {
             panic!()
         };
         assert_eq!(

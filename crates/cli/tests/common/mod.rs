@@ -139,3 +139,24 @@ pub fn assert_cloud_control_wire(r: &RecordedRequest, operation: &str, region: &
         String::from_utf8_lossy(&r.body)
     );
 }
+
+/// A write's body without its ClientToken, after checking the token is there: every
+/// Cloud Control write carries one so that retries cannot act twice.
+pub fn write_body(r: &RecordedRequest) -> Value {
+    let mut b = body(r);
+    let token = b
+        .as_object_mut()
+        .and_then(|o| o.remove("ClientToken"))
+        .unwrap_or_else(|| {
+            panic!(
+                "write without ClientToken: {}",
+                String::from_utf8_lossy(&r.body)
+            )
+        });
+    assert_eq!(
+        token.as_str().map(str::len),
+        Some(36),
+        "ClientToken is a UUID: {token}"
+    );
+    b
+}
