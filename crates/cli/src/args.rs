@@ -23,11 +23,14 @@ pub enum Command {
     Exec(ExecArgs),
     /// Serve a local AWS Cloud Control API driven by the registry (for trying and testing offline).
     Emulator(stackql_emulator::EmulatorArgs),
-    /// Interactive shell (not in this build yet).
+    /// Reference pages from the registry: `docs p.s.r` prints one; `docs p[.s] --out DIR` writes them all.
+    Docs(crate::docs::DocsArgs),
+    /// Interactive shell: statements end with `;`, tab completion, history in the app root.
     Shell,
-    /// Postgres wire protocol server (not in this build yet).
-    Srv,
-    /// Registry management (not in this build yet).
+    /// Postgres wire protocol server (--pgsrv.address, --pgsrv.port, --pgsrv.tls).
+    Srv(stackql_pgserver::SrvArgs),
+    /// The provider registry: `registry list [provider]`, `registry pull provider [version]`
+    /// (from the --registry url into the local root).
     Registry {
         #[arg(trailing_var_arg = true)]
         rest: Vec<String>,
@@ -75,7 +78,8 @@ pub struct GlobalArgs {
     /// Application root; the default registry lives in <approot> (StackQL's `.stackql`).
     #[arg(long, global = true, default_value = ".stackql")]
     pub approot: PathBuf,
-    /// StackQL config file (.stackqlrc).
+    /// Config file of default flag values, `name=value` per line (default: ./.stackqlrc);
+    /// flags on the command line win.
     #[arg(long, global = true)]
     pub configfile: Option<PathBuf>,
     /// API calls in flight at once per statement.
@@ -136,13 +140,10 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     /// Flags StackQL has that this build cannot honour yet: refused, never ignored.
-    pub fn refuse_unsupported(&self) -> anyhow::Result<()> {
+    pub fn refuse_unsupported(&self, command: &Command) -> anyhow::Result<()> {
         let refuse = |flag: &str, why: &str| {
             anyhow::bail!("{flag} is not supported by this build yet: {why}")
         };
-        if self.configfile.is_some() {
-            refuse("--configfile", "pass the flags on the command line instead")?;
-        }
         if self.tls_ca_bundle.is_some() {
             refuse("--tls.CABundle", "the system trust store is used; --tls.allowInsecure is available for test endpoints")?;
         }
@@ -164,10 +165,14 @@ impl GlobalArgs {
                 "verbose diagnostics are not implemented yet",
             )?;
         }
-        if self.pgsrv_address.is_some() || self.pgsrv_port.is_some() || self.pgsrv_tls.is_some() {
+        if !matches!(command, Command::Srv(_))
+            && (self.pgsrv_address.is_some()
+                || self.pgsrv_port.is_some()
+                || self.pgsrv_tls.is_some())
+        {
             refuse(
                 "--pgsrv.*",
-                "the Postgres wire server (stackql srv) is not in this build yet",
+                "these flags configure the Postgres wire server; use them with `stackql srv`",
             )?;
         }
         Ok(())

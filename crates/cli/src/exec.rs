@@ -22,29 +22,13 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
             "no query: pass it as an argument (stackql exec \"SELECT ...\") or with --infile FILE"
         ),
     };
-    let iqldata = match &global.iqldata {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --iqldata {}", path.display()))?,
-        ),
-        None => None,
-    };
-    let vars = stackql_template::vars_from_cli(&split_var_flags(&global.vars), iqldata.as_deref())?;
+    let vars = template_vars(global)?;
     let rendered = stackql_template::render_script(&script, &vars)?;
     let statements = stackql_sql::split_statements(&rendered);
     if statements.is_empty() {
         bail!("the query is empty (only whitespace or comments)");
     }
-    let format: OutputFormat = global
-        .output
-        .parse()
-        .map_err(|e| anyhow::anyhow!("-o/--output: {e}"))?;
-    let delimiter = single_char(&global.delimiter)?;
-    let output_options = OutputOptions {
-        format,
-        hide_headers: global.hide_headers,
-        delimiter,
-    };
+    let output_options = output_options(global)?;
 
     if global.dryrun {
         // Parse every statement so a dry run also catches syntax errors, then print them.
@@ -58,29 +42,16 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
 
-    let mut options = EngineOptions::new(registry_flag::resolve(global)?);
-    options.auth = match &global.auth {
-        Some(a) => Some(serde_json::from_str(a).context("--auth is not valid JSON")?),
-        None => None,
-    };
-    if global.concurrency == 0 {
-        bail!("--execution.concurrency.limit must be at least 1");
+    let options = engine_options(global)?;
+    // A REGISTRY PULL into a fresh app root needs the (empty) registry to open first.
+    if statements.iter().any(|s| {
+        s.text
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("REGISTRY"))
+    }) {
+        let _ = std::fs::create_dir_all(options.registry_root.join("src"));
     }
-    options.concurrency = global.concurrency;
-    options.page_limit = match global.page_limit {
-        n if n < 0 => None,
-        0 => bail!("--http.response.pageLimit 0 would fetch nothing; use -1 for every page"),
-        n => Some(n as usize),
-    };
-    options.request_timeout = Duration::from_secs(global.api_request_timeout.max(1));
-    options.allow_insecure_tls = global.tls_allow_insecure;
-    options.await_timeout = Duration::from_secs(global.await_timeout);
-    if global.retry_max_attempts == 0 {
-        bail!("--http.retry.maxAttempts must be at least 1 (1 means no retries)");
-    }
-    options.retry.max_attempts = global.retry_max_attempts;
-    options.retry.max_elapsed = Duration::from_secs(global.retry_max_time);
-    options.allow_partial = global.allow_partial;
     let mut engine = Engine::new(options)?;
     let show_progress = !global.quiet && std::io::stderr().is_terminal();
     let mut incomplete = false;
@@ -119,27 +90,8 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         match executed.outcome {
             Outcome::Rows(rs) => write_result(&mut out, &rs, &output_options)?,
             Outcome::Mutations(results) => {
-                for m in results {
-                    if m.awaited {
-                        let mut line = format!(
-                            "{} {} completed: {}",
-                            m.verb,
-                            m.target,
-                            m.status.as_deref().unwrap_or("UNKNOWN")
-                        );
-                        if let Some(id) = &m.identifier {
-                            line.push_str(&format!(", identifier {id}"));
-                        }
-                        eprintln!("{line}");
-                    } else {
-                        eprintln!("The operation was despatched successfully");
-                        if let Some(t) = &m.request_token {
-                            eprintln!(
-                                "  request token {t} (status {}); add /*+ AWAIT */ to wait for the outcome",
-                                m.status.as_deref().unwrap_or("UNKNOWN")
-                            );
-                        }
-                    }
+                for line in results.iter().flat_map(|m| m.report_lines()) {
+                    eprintln!("{line}");
                 }
             }
         }
@@ -151,6 +103,67 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Template variables from --var and --iqldata (shared by exec and shell).
+pub(crate) fn template_vars(global: &GlobalArgs) -> anyhow::Result<stackql_template::Vars> {
+    let iqldata = match &global.iqldata {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --iqldata {}", path.display()))?,
+        ),
+        None => None,
+    };
+    Ok(stackql_template::vars_from_cli(
+        &split_var_flags(&global.vars),
+        iqldata.as_deref(),
+    )?)
+}
+
+/// -o, -H and -d (shared by exec and shell).
+pub(crate) fn output_options(global: &GlobalArgs) -> anyhow::Result<OutputOptions> {
+    let format: OutputFormat = global
+        .output
+        .parse()
+        .map_err(|e| anyhow::anyhow!("-o/--output: {e}"))?;
+    Ok(OutputOptions {
+        format,
+        hide_headers: global.hide_headers,
+        delimiter: single_char(&global.delimiter)?,
+    })
+}
+
+/// Engine options from the global flags (shared by exec, shell and srv).
+pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOptions> {
+    let mut options = EngineOptions::new(registry_flag::resolve(global)?);
+    options.auth = match &global.auth {
+        Some(a) => Some(serde_json::from_str(a).context("--auth is not valid JSON")?),
+        None => None,
+    };
+    if global.concurrency == 0 {
+        bail!("--execution.concurrency.limit must be at least 1");
+    }
+    options.concurrency = global.concurrency;
+    options.page_limit = match global.page_limit {
+        n if n < 0 => None,
+        0 => bail!("--http.response.pageLimit 0 would fetch nothing; use -1 for every page"),
+        n => Some(n as usize),
+    };
+    options.request_timeout = Duration::from_secs(global.api_request_timeout.max(1));
+    options.allow_insecure_tls = global.tls_allow_insecure;
+    options.await_timeout = Duration::from_secs(global.await_timeout);
+    if global.retry_max_attempts == 0 {
+        bail!("--http.retry.maxAttempts must be at least 1 (1 means no retries)");
+    }
+    options.retry.max_attempts = global.retry_max_attempts;
+    options.retry.max_elapsed = Duration::from_secs(global.retry_max_time);
+    options.allow_partial = global.allow_partial;
+    // Parsed registry documents are kept in the app root, never beside the registry.
+    options.cache_dir = Some(global.approot.join("cache"));
+    // User views and tables outlive the process in <approot>/stackql.db.
+    options.approot = Some(global.approot.clone());
+    options.remote_registry = registry_flag::remote(global)?;
+    Ok(options)
 }
 
 /// StackQL's `--var a=1,b=2` is one flag holding several pairs; a comma followed by

@@ -229,3 +229,54 @@ fn limit_stops_fetching_pages_early() {
         "pages are fetched as SQLite consumes them, not all up front: {pages} of 12"
     );
 }
+
+#[test]
+fn progress_shows_on_a_terminal_only_and_not_with_quiet() {
+    let reg = aws_registry();
+    // 700 ms per call and three pages: the statement takes over a second.
+    let emu = Emulator::start(EmulatorConfig {
+        registry_root: Some(reg.root().to_path_buf()),
+        page_size: 1,
+        latency: Some(stackql_emulator::LatencyConfig {
+            fixed: std::time::Duration::from_millis(700),
+            jitter: std::time::Duration::ZERO,
+        }),
+        ..EmulatorConfig::default()
+    });
+    seed(reg.root(), &emu.url(), &["us-east-1"], 2);
+    let sql = "SELECT image_arn FROM aws.sagemaker.images WHERE region = 'us-east-1'";
+    // Piped stderr: no progress line.
+    let piped = stackql(reg.root(), Some(&emu.url()), &["exec", sql]).ok();
+    assert!(!piped.stderr.contains("calls "), "{}", piped.stderr);
+    // On a terminal (util-linux `script` provides one): the progress line appears.
+    let (key, secret) = stackql_testkit::test_credentials();
+    let run_on_tty = |extra: &str| {
+        let cmd = format!(
+            "{} --registry={} exec {extra} \"{sql}\"",
+            env!("CARGO_BIN_EXE_stackql"),
+            reg.root().display()
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("AWS_ENDPOINT_URL", emu.url())
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+            .output()
+            .expect("util-linux `script` runs the binary on a pseudo-terminal");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let shown = run_on_tty("");
+    assert!(
+        shown.contains("calls 0/1 · pages"),
+        "progress on a terminal: {shown}"
+    );
+    assert!(shown.contains("image/img-1"), "{shown}");
+    let quiet = run_on_tty("--quiet");
+    assert!(!quiet.contains("calls 0/1"), "--quiet hides it: {quiet}");
+}

@@ -111,7 +111,8 @@ pub struct LatencyConfig {
 pub struct Faults {
     /// Fraction of requests (0.0..=1.0) answered with ThrottlingException.
     pub throttle_rate: f64,
-    /// Fraction of requests (0.0..=1.0) answered with a 500 (ServiceInternalErrorException).
+    /// Fraction of requests (0.0..=1.0) answered with a 500 `InternalFailure`, the
+    /// generic server error every AWS JSON service can send.
     pub error_rate: f64,
     /// Regions whose every request is answered 503 ServiceUnavailable.
     pub down_regions: Vec<String>,

@@ -31,6 +31,9 @@
 //! - Errors carry `__type`, `Message`, `x-amzn-ErrorType`, `x-amzn-RequestId`; statuses are
 //!   awsJson1.0's (400 client, 500 fault) because the model gives none (see [`wire`]).
 //! - State is kept per account and region; the region is the credential scope's.
+//! - Read-only values a handler sets are generated: ARNs in the service's format (see
+//!   `src/arn.rs`), creation and change times; `RetryAfter` is sent while a request with a
+//!   timed completion runs.
 //!
 //! # Example
 //!
@@ -42,6 +45,7 @@
 //! # Ok(()) }
 //! ```
 
+mod arn;
 mod auth;
 mod catalog;
 mod cli;

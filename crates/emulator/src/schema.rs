@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use regex::Regex;
 use serde_json::{Map, Value};
@@ -38,6 +39,56 @@ pub struct GenerationContext<'a> {
     pub account_id: &'a str,
     pub region: &'a str,
     pub ids: &'a crate::ids::IdGen,
+    /// The time of the request, for generated timestamps.
+    pub now: SystemTime,
+}
+
+/// How a schema writes a generated timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TimestampKind {
+    /// `2024-05-01T12:34:56.789Z`, what handlers return for string timestamps.
+    Iso8601,
+    /// Fractional epoch seconds, as awsJson writes timestamps.
+    EpochSeconds,
+    /// The schema says `integer`; which unit the service means is not written down, and
+    /// seconds is what most AWS APIs use.
+    WholeEpochSeconds,
+}
+
+impl TimestampKind {
+    fn value(self, at: SystemTime) -> Value {
+        let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+        match self {
+            TimestampKind::Iso8601 => Value::String(iso8601(at)),
+            TimestampKind::EpochSeconds => Value::from(since.as_millis() as f64 / 1000.0),
+            TimestampKind::WholeEpochSeconds => Value::from(since.as_secs()),
+        }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` in UTC (days-to-civil after Howard Hinnant's algorithm, so
+/// no date crate is needed for one format).
+pub fn iso8601(at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        since.subsec_millis()
+    )
 }
 
 impl TypeSchema {
@@ -372,8 +423,11 @@ impl TypeSchema {
         }
     }
 
-    /// Fills the read-only properties a create handler would set: ARNs (`...Arn`), ids, and
-    /// any missing top-level part of the primary identifier.
+    /// Fills the read-only properties a create handler would set: ARNs (`...Arn`, in the
+    /// service's format, see [`crate::arn`]), timestamps (`CreationTime`, `LastModifiedTime`,
+    /// `format: date-time`: the time of the request), and any missing top-level part of the
+    /// primary identifier. Other read-only values (statuses, counts) are left out rather than
+    /// invented: a real handler's value could not be guessed from the schema.
     pub fn generate_read_only(&self, model: &mut Value, ctx: &GenerationContext<'_>) {
         let Some(obj) = model.as_object_mut() else {
             return;
@@ -383,33 +437,131 @@ impl TypeSchema {
         for p in self.read_only.iter().chain(self.primary_identifier.iter()) {
             if p.len() == 1 && !obj.contains_key(&p[0]) && !to_fill.contains(&p[0]) {
                 let is_identifier = self.primary_identifier.contains(p);
-                if is_identifier || p[0].ends_with("Arn") {
+                if is_identifier || p[0].ends_with("Arn") || self.timestamp_kind(&p[0]).is_some() {
                     to_fill.push(p[0].clone());
                 }
             }
         }
+        let uuid = ctx.ids.uuid();
         for prop in to_fill {
             let value = if prop.ends_with("Arn") {
-                arn_for(&self.type_name, ctx.region, ctx.account_id, &name)
+                Value::String(self.arn(&prop, ctx, &name, &uuid))
+            } else if let Some(kind) = self.timestamp_kind(&prop) {
+                kind.value(ctx.now)
             } else if self.property_is_nonstring(&prop) {
                 // Numeric ids exist (e.g. integer Ids); keep the type so Get round-trips.
-                let n = ctx.ids.next_u64() % 1_000_000_000;
-                obj.insert(prop, Value::from(n));
-                continue;
+                Value::from(ctx.ids.next_u64() % 1_000_000_000)
             } else if prop.ends_with("Name") {
-                name.clone()
+                Value::String(name.clone())
             } else {
-                ctx.ids.short_id()
+                Value::String(ctx.ids.short_id())
             };
-            obj.insert(prop, Value::String(value));
+            obj.insert(prop, value);
+        }
+    }
+
+    /// Refreshes the read-only "last changed" timestamps (`LastModifiedTime`,
+    /// `LastUpdatedTime`, `UpdatedAt`) that an update handler would set.
+    pub fn touch_read_only(&self, model: &mut Value, now: SystemTime) {
+        let Some(obj) = model.as_object_mut() else {
+            return;
+        };
+        for p in self.read_only.iter().filter(|p| p.len() == 1) {
+            let lower = p[0].to_ascii_lowercase();
+            if !(lower.contains("modifi") || lower.contains("updat")) {
+                continue;
+            }
+            if let Some(kind) = self.timestamp_kind(&p[0]) {
+                obj.insert(p[0].clone(), kind.value(now));
+            }
+        }
+    }
+
+    /// The ARN a create handler would give read-only property `prop`.
+    fn arn(&self, prop: &str, ctx: &GenerationContext<'_>, name: &str, uuid: &str) -> String {
+        let pattern = self
+            .property_schema(prop)
+            .and_then(|s| s.get("pattern"))
+            .and_then(Value::as_str);
+        let compiled = pattern.and_then(|p| self.pattern(p));
+        let permission_service = self.permission_service();
+        crate::arn::generate(&crate::arn::ArnRequest {
+            type_name: &self.type_name,
+            property: prop,
+            pattern,
+            compiled: compiled.as_deref(),
+            permission_service: permission_service.as_deref(),
+            region: ctx.region,
+            account: ctx.account_id,
+            name,
+            uuid,
+        })
+    }
+
+    /// The IAM prefix most of the type's create permissions use: the service namespace in
+    /// ARNs (`states:CreateStateMachine` for AWS::StepFunctions::StateMachine). Ties go to
+    /// the first prefix listed, which is the service's own in the registry.
+    fn permission_service(&self) -> Option<String> {
+        let create = self.root().get("x-required-permissions")?.get("create")?;
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        for action in create.as_array()?.iter().filter_map(Value::as_str) {
+            let Some((prefix, _)) = action.split_once(':') else {
+                continue;
+            };
+            match counts.iter_mut().find(|(p, _)| *p == prefix) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((prefix, 1)),
+            }
+        }
+        let best = counts.iter().map(|(_, n)| *n).max()?;
+        counts
+            .iter()
+            .find(|(_, n)| *n == best)
+            .map(|(p, _)| p.to_string())
+    }
+
+    /// The resolved schema of top-level property `prop`.
+    fn property_schema(&self, prop: &str) -> Option<&Value> {
+        let schema = self.root().get("properties")?.get(prop)?;
+        Some(self.resolve(schema))
+    }
+
+    /// Whether read-only property `prop` is a creation or last-change time, and how it is
+    /// written. The name must say creation or change (`CreationTime`, `CreatedAt`,
+    /// `LastModifiedDate`, `UpdateDateTime`) and be a time by its suffix or by the schema's
+    /// `format: date-time`; other times (`EndDate`, `PreparedAt`) are not the request's.
+    fn timestamp_kind(&self, prop: &str) -> Option<TimestampKind> {
+        let lower = prop.to_ascii_lowercase();
+        if !["creat", "modifi", "updat"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            return None;
+        }
+        let schema = self.property_schema(prop);
+        let ty = schema.and_then(|s| s.get("type")).and_then(Value::as_str);
+        let is_date_time =
+            schema.and_then(|s| s.get("format")).and_then(Value::as_str) == Some("date-time");
+        let named = ["time", "date", "timestamp", "at"]
+            .iter()
+            .any(|suffix| lower.ends_with(suffix));
+        if !(is_date_time || named) {
+            return None;
+        }
+        match ty {
+            Some("string") | None => Some(TimestampKind::Iso8601),
+            Some("number") => Some(TimestampKind::EpochSeconds),
+            Some("integer") => Some(TimestampKind::WholeEpochSeconds),
+            _ => None,
         }
     }
 
     fn property_is_nonstring(&self, prop: &str) -> bool {
-        let schema = self.root().get("properties").and_then(|p| p.get(prop));
-        let Some(schema) = schema else { return false };
+        let Some(schema) = self.property_schema(prop) else {
+            return false;
+        };
         matches!(
-            self.resolve(schema).get("type").and_then(Value::as_str),
+            schema.get("type").and_then(Value::as_str),
             Some("integer") | Some("number")
         )
     }
@@ -530,33 +682,6 @@ pub fn remove_path(value: &mut Value, path: &[String]) {
         }
         _ => {}
     }
-}
-
-/// `arn:aws:<service>:<region>:<account>:<resource-type>/<name>`, with the resource type in
-/// kebab case as most services write it (`AWS::SageMaker::AppImageConfig` ->
-/// `app-image-config`).
-pub fn arn_for(type_name: &str, region: &str, account: &str, name: &str) -> String {
-    let mut parts = type_name.split("::");
-    let _aws = parts.next();
-    let service = parts.next().unwrap_or_default().to_ascii_lowercase();
-    let resource = kebab(parts.next().unwrap_or_default());
-    format!("arn:aws:{service}:{region}:{account}:{resource}/{name}")
-}
-
-fn kebab(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            let prev_lower = chars[i - 1].is_ascii_lowercase() || chars[i - 1].is_ascii_digit();
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if prev_lower || (chars[i - 1].is_ascii_uppercase() && next_lower) {
-                out.push('-');
-            }
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }
 
 fn type_matches(value: &Value, ty: &str) -> bool {
@@ -682,6 +807,7 @@ mod tests {
                 account_id: "123456789012",
                 region: "eu-west-1",
                 ids: &ids,
+                now: std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_714_566_896_789),
             },
         );
         assert_eq!(
@@ -703,10 +829,56 @@ mod tests {
     }
 
     #[test]
-    fn kebab_case_resource_types() {
-        assert_eq!(kebab("AppImageConfig"), "app-image-config");
-        assert_eq!(kebab("Image"), "image");
-        assert_eq!(kebab("DBInstance"), "db-instance");
+    fn generates_creation_and_change_times() {
+        let components = Arc::new(json!({"schemas": {
+            "Thing": {
+                "type": "object",
+                "properties": {
+                    "Name": {"type": "string"},
+                    "CreationTime": {"type": "string"},
+                    "LastModifiedTime": {"type": "string", "format": "date-time"},
+                    "CreatedAt": {"type": "integer"},
+                    "EndDate": {"type": "string"},
+                    "Status": {"type": "string"}
+                },
+                "x-type-name": "AWS::Test::Thing",
+                "x-stackql-primary-identifier": ["Name"],
+                "x-read-only-properties": ["CreationTime", "LastModifiedTime", "CreatedAt", "EndDate", "Status"]
+            }
+        }}));
+        let s = TypeSchema::from_document("AWS::Test::Thing", &components)
+            .unwrap()
+            .unwrap();
+        let ids = crate::ids::IdGen::seeded(7);
+        let at = UNIX_EPOCH + std::time::Duration::from_millis(1_714_566_896_789);
+        let mut m = json!({"Name": "t"});
+        s.generate_read_only(
+            &mut m,
+            &GenerationContext {
+                account_id: "123456789012",
+                region: "eu-west-1",
+                ids: &ids,
+                now: at,
+            },
+        );
+        assert_eq!(m["CreationTime"], "2024-05-01T12:34:56.789Z");
+        assert_eq!(m["LastModifiedTime"], "2024-05-01T12:34:56.789Z");
+        assert_eq!(m["CreatedAt"], 1_714_566_896u64);
+        // Not the request's time, and not guessable: left out.
+        assert!(
+            m.get("EndDate").is_none() && m.get("Status").is_none(),
+            "{m}"
+        );
+        s.touch_read_only(&mut m, at + std::time::Duration::from_secs(61));
+        assert_eq!(m["CreationTime"], "2024-05-01T12:34:56.789Z");
+        assert_eq!(m["LastModifiedTime"], "2024-05-01T12:35:57.789Z");
+    }
+
+    #[test]
+    fn iso8601_dates() {
+        assert_eq!(iso8601(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let leap = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400);
+        assert_eq!(iso8601(leap), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]

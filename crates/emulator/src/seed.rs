@@ -86,6 +86,7 @@ pub fn load(
                         account_id: &account,
                         region: &r.region,
                         ids,
+                        now: std::time::SystemTime::now(),
                     },
                 );
                 r.identifier

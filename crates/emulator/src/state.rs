@@ -111,6 +111,9 @@ pub struct RequestRecord {
     pub event_time: SystemTime,
     started: Instant,
     started_wall: SystemTime,
+    /// When a time-based completion is due: sent as RetryAfter while the request runs,
+    /// telling a client when polling is worth it (as AWS's handlers' callback delay does).
+    retry_after: Option<SystemTime>,
     polls: u32,
     effect: Effect,
     holds_resource: bool,
@@ -133,6 +136,9 @@ pub struct StoredRequest {
     pub status: String,
     pub event_time_ms: u64,
     pub started_ms: u64,
+    /// Absent in state files written before RetryAfter was sent.
+    #[serde(default)]
+    pub retry_after_ms: Option<u64>,
     pub polls: u32,
     pub effect: Effect,
     pub holds_resource: bool,
@@ -166,6 +172,9 @@ impl RequestRecord {
         e.insert("Operation".into(), self.operation.as_str().into());
         e.insert("OperationStatus".into(), self.status.as_str().into());
         e.insert("EventTime".into(), epoch_seconds(self.event_time).into());
+        if let (Status::Pending | Status::InProgress, Some(at)) = (self.status, self.retry_after) {
+            e.insert("RetryAfter".into(), epoch_seconds(at).into());
+        }
         if let Some(model) = &self.resource_model {
             e.insert("ResourceModel".into(), model.to_string().into());
         }
@@ -188,6 +197,7 @@ impl RequestRecord {
             status: self.status.as_str().to_string(),
             event_time_ms: to_ms(self.event_time),
             started_ms: to_ms(self.started_wall),
+            retry_after_ms: self.retry_after.map(to_ms),
             polls: self.polls,
             effect: self.effect.clone(),
             holds_resource: self.holds_resource,
@@ -224,6 +234,7 @@ impl RequestRecord {
             event_time: from_ms(s.event_time_ms),
             started,
             started_wall,
+            retry_after: s.retry_after_ms.map(from_ms),
             polls: s.polls,
             effect: s.effect,
             holds_resource: s.holds_resource,
@@ -364,6 +375,8 @@ impl RegionState {
             event_time: SystemTime::now(),
             started: now,
             started_wall: SystemTime::now(),
+            retry_after: (!completion.delay.is_zero())
+                .then(|| SystemTime::now() + completion.delay),
             polls: 0,
             effect: new.effect,
             holds_resource: new.holds_resource,
@@ -743,6 +756,8 @@ mod tests {
         let rec = r.insert_request(create("t1", "a"), None, &c, now);
         assert_eq!(rec.status, Status::InProgress);
         assert!(rec.event().get("Identifier").is_none());
+        // Completion by polls only: no time to announce.
+        assert!(rec.event().get("RetryAfter").is_none());
         assert_eq!(r.in_flight("AWS::X::Y", "a"), Some("t1"));
         assert_eq!(r.poll("t1", &c, now).unwrap().status, Status::InProgress);
         assert!(r.resource("AWS::X::Y", "a").is_none());
@@ -761,11 +776,16 @@ mod tests {
             delay: Duration::from_millis(50),
         };
         let now = Instant::now();
-        r.insert_request(create("t1", "a"), None, &c, now);
+        let event = r.insert_request(create("t1", "a"), None, &c, now).event();
+        // RetryAfter: when completion is due, 50 ms after the event.
+        let wait = event["RetryAfter"].as_f64().unwrap() - event["EventTime"].as_f64().unwrap();
+        assert!((0.045..0.06).contains(&wait), "{event}");
         r.tick(&c, now);
         assert!(r.resource("AWS::X::Y", "a").is_none());
         r.tick(&c, now + Duration::from_millis(60));
         assert!(r.resource("AWS::X::Y", "a").is_some());
+        let done = r.poll("t1", &c, now).unwrap().event();
+        assert!(done.get("RetryAfter").is_none(), "{done}");
     }
 
     #[test]

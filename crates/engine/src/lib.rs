@@ -7,12 +7,17 @@
 mod awaiter;
 mod catalog;
 mod context;
+pub mod describe;
+mod discovery;
+pub mod docs;
 mod error;
 mod explain;
 mod http;
 mod mutation;
+pub mod registry_remote;
 mod request;
 mod retry;
+mod userobj;
 mod values;
 mod vtab;
 
@@ -54,6 +59,13 @@ pub struct EngineOptions {
     /// with `/*+ ALLOW_PARTIAL */`).
     pub allow_partial: bool,
     pub env: EnvLookup,
+    /// Where parsed registry documents are cached (`<approot>/cache`); None parses every time.
+    pub cache_dir: Option<PathBuf>,
+    /// The app root: user views, materialized views and tables live in `<approot>/stackql.db`
+    /// (created on first use); None keeps them in memory for the engine's life.
+    pub approot: Option<PathBuf>,
+    /// Where `REGISTRY LIST`/`PULL` fetch from (pulls unpack into `registry_root`).
+    pub remote_registry: Option<registry_remote::RemoteRegistry>,
 }
 
 impl EngineOptions {
@@ -69,6 +81,9 @@ impl EngineOptions {
             retry: RetryPolicy::default(),
             allow_partial: false,
             env: Arc::new(|k| std::env::var(k).ok()),
+            cache_dir: None,
+            approot: None,
+            remote_registry: None,
         }
     }
 }
@@ -157,11 +172,16 @@ pub struct Engine {
     catalog: Catalog,
     await_timeout: Duration,
     allow_partial: bool,
+    user: userobj::UserObjects,
+    remote_registry: Option<registry_remote::RemoteRegistry>,
 }
 
 impl Engine {
     pub fn new(options: EngineOptions) -> Result<Self, EngineError> {
-        let registry = Arc::new(Registry::open(&options.registry_root)?);
+        let registry = Arc::new(Registry::open_with_cache(
+            &options.registry_root,
+            options.cache_dir.clone(),
+        )?);
         let credentials = http::CredentialSource::new(options.auth.clone(), options.env.clone());
         let http = http::HttpClient::new(
             http::ClientOptions {
@@ -206,12 +226,15 @@ impl Engine {
             },
         )
         .map_err(|e| EngineError::Sqlite(e.to_string()))?;
+        let user = userobj::UserObjects::open(&conn, options.approot.clone())?;
         Ok(Engine {
             ctx,
             conn,
+            user,
             catalog: Catalog::default(),
             await_timeout: options.await_timeout,
             allow_partial: options.allow_partial,
+            remote_registry: options.remote_registry,
         })
     }
 
@@ -228,9 +251,16 @@ impl Engine {
             Statement::Query { sql, tables, hints } => {
                 let partial = self.allow_partial || hints.allow_partial;
                 self.ctx.with_state(|s| s.allow_partial = partial);
-                Outcome::Rows(self.query(&sql, &tables)?)
+                // User views name no provider tables themselves: add the ones they read.
+                self.user.sync(&self.conn)?;
+                let tables = self.user.expand_tables(&sql, &tables);
+                let rows = self.query(&sql, &tables);
+                Outcome::Rows(rows.map_err(|e| userobj::explain_missing(self, e))?)
             }
             Statement::Explain(inner) => Outcome::Rows(explain::run(self, *inner)?),
+            Statement::Discovery(d) => Outcome::Rows(discovery::run(self, d)?),
+            Statement::User(u) => userobj::run(self, u)?,
+            Statement::Registry(r) => registry_remote::run(self, r)?,
             Statement::Insert { .. }
             | Statement::Update { .. }
             | Statement::Delete { .. }

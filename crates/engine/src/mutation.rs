@@ -36,6 +36,26 @@ pub struct MutationResult {
 }
 
 impl MutationResult {
+    /// The lines a front end shows for this request (StackQL's wording where it has one):
+    /// the final status when awaited, else that it was despatched, with its request token.
+    pub fn report_lines(&self) -> Vec<String> {
+        let status = self.status.as_deref().unwrap_or("UNKNOWN");
+        if self.awaited {
+            let mut line = format!("{} {} completed: {status}", self.verb, self.target);
+            if let Some(id) = &self.identifier {
+                line.push_str(&format!(", identifier {id}"));
+            }
+            return vec![line];
+        }
+        let mut lines = vec!["The operation was despatched successfully".to_string()];
+        if let Some(t) = &self.request_token {
+            lines.push(format!(
+                "  request token {t} (status {status}); add /*+ AWAIT */ to wait for the outcome"
+            ));
+        }
+        lines
+    }
+
     fn summary(&self) -> String {
         let mut s = format!("{} {}", self.verb, self.target);
         if let Some(id) = &self.identifier {
@@ -254,6 +274,13 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
         Statement::Query { .. } | Statement::Explain(_) => {
             unreachable!("queries and EXPLAIN are not mutations")
         }
+        // Reached through EXPLAIN only: discovery is answered from the registry, no calls.
+        Statement::Discovery(_) => Err(EngineError::Invalid(
+            "SHOW and DESCRIBE make no API calls; there is nothing to EXPLAIN".into(),
+        )),
+        Statement::User(_) | Statement::Registry(_) => Err(EngineError::Invalid(
+            "EXPLAIN covers queries and provider mutations; user views, tables and REGISTRY are not explained".into(),
+        )),
     }
 }
 

@@ -87,7 +87,11 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
         let mut decl = Vec::new();
         for method in select_methods(&resource) {
             for param in &method.params {
-                if !columns.iter().any(|c| c.name == param.name) {
+                // SQLite column names are case-insensitive (`NextToken` vs `nextToken`).
+                if !columns
+                    .iter()
+                    .any(|c| c.name.eq_ignore_ascii_case(&param.name))
+                {
                     // Parameters that are not server variables are HIDDEN: usable in WHERE
                     // and selectable by name, but not part of `SELECT *`.
                     let hidden = param.location != ParamLocation::Server
@@ -105,7 +109,7 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
                 }
             }
             for (name, ty, _) in &method.columns {
-                if !columns.iter().any(|c| &c.name == name) {
+                if !columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
                     decl.push(format!(
                         "\"{}\" {}",
                         name.replace('"', "\"\""),
@@ -401,6 +405,21 @@ unsafe impl VTabCursor for ProviderCursor {
             .copied()
             .ok_or_else(|| module_error("bad plan"))?;
         let plans = self.plans(method, idx_str, args)?;
+        let xml = method
+            .response
+            .media_type
+            .as_deref()
+            .is_some_and(|m| m.contains("xml"));
+        if xml && !ctx.with_state(|s| s.explain) {
+            // Refuse before sending: rows of XML services cannot be read yet.
+            return Err(module_error(format!(
+                "{}.{} answers in XML ({}), which this build cannot read yet; Cloud Control \
+                 resources (e.g. the awscc provider) are supported",
+                table.table,
+                method.name,
+                method.response.media_type.as_deref().unwrap_or("xml")
+            )));
+        }
         self.ready.clear();
         self.current = Arc::new(Vec::new());
         self.pos = 0;

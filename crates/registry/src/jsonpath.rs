@@ -3,16 +3,17 @@
 //! and the same steps also walk response *schemas* (properties/items), which no JSONPath
 //! library does.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Step {
     Key(String),
     Index(usize),
     Wildcard,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonPath {
     pub steps: Vec<Step>,
 }

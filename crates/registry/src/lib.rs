@@ -3,8 +3,11 @@
 //! plans from (resources, methods, parameters, views, pagination, servers).
 //!
 //! Documents are parsed into `serde_json::Value` once and kept; every model type borrows
-//! facts out of them at load time so planning never re-walks YAML.
+//! facts out of them at load time so planning never re-walks YAML. With a cache directory
+//! (`Registry::open_with_cache`) the parsed model is kept on disk per service, and a later
+//! process reads only the resources it plans against (see `cache.rs`).
 
+mod cache;
 mod error;
 mod jsonpath;
 mod method;
@@ -21,7 +24,7 @@ pub use method::{BodyTranslate, Method, Param, ParamLocation, RequestSpec, Respo
 pub use provider::{Provider, ServiceEntry};
 pub use resource::{Resource, SqlVerb, ViewDef};
 pub use schema::{ColumnType, SchemaRef};
-pub use service::{Pagination, Server, Service, TokenLocation};
+pub use service::{Pagination, Resources, Server, Service, TokenLocation};
 pub use suggest::closest_names;
 
 use std::collections::HashMap;
@@ -32,11 +35,26 @@ use std::sync::{Arc, Mutex};
 pub struct Registry {
     root: PathBuf,
     providers: Mutex<HashMap<String, Arc<Provider>>>,
+    cache: Option<cache::Cache>,
 }
 
 impl Registry {
     /// Opens a registry root. The directory must exist and contain `src/`; nothing else is read yet.
+    /// Every document is parsed from its source; see `open_with_cache`.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, RegistryError> {
+        Self::open_with_cache(root, None)
+    }
+
+    /// Like `open`, keeping parsed documents under `<cache_dir>/registry/` (StackQL's app
+    /// root `cache/`) so that later processes skip parsing: a cached service reads its
+    /// resource index, then only the resources asked for. The cache is checked against
+    /// each source file's size, mtime, ctime and inode and against the build that wrote it;
+    /// anything stale, corrupt or unwritable falls back to parsing the source. Nothing is
+    /// ever written under `root`.
+    pub fn open_with_cache(
+        root: impl Into<PathBuf>,
+        cache_dir: Option<PathBuf>,
+    ) -> Result<Self, RegistryError> {
         let root = root.into();
         let src = root.join("src");
         if !src.is_dir() {
@@ -45,6 +63,7 @@ impl Registry {
         Ok(Registry {
             root,
             providers: Mutex::new(HashMap::new()),
+            cache: cache_dir.map(|d| cache::Cache::new(&d)),
         })
     }
 
@@ -85,7 +104,12 @@ impl Registry {
                 root: self.root.clone(),
             });
         };
-        let loaded = Arc::new(Provider::load(&self.root, name, &version_dir)?);
+        let loaded = Arc::new(Provider::load(
+            &self.root,
+            name,
+            &version_dir,
+            self.cache.clone(),
+        )?);
         self.providers
             .lock()
             .expect("registry lock")

@@ -5,10 +5,11 @@
 use crate::jsonpath::{JsonPath, Step};
 use crate::schema::{self, ColumnType};
 use crate::service::{parse_servers, Pagination, Server, Service};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// How body fields become columns (`config.requestBodyTranslate.algorithm`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BodyTranslate {
     /// Default: body field `X` is column `data__X`.
     DataPrefix,
@@ -18,7 +19,7 @@ pub enum BodyTranslate {
     NaiveNested(String),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ParamLocation {
     Path,
     Query,
@@ -36,7 +37,7 @@ pub enum ParamLocation {
     Server,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Param {
     /// The SQL column name.
     pub name: String,
@@ -54,7 +55,7 @@ impl Param {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RequestSpec {
     pub media_type: String,
     /// `request.base`: JSON merged into every body.
@@ -66,7 +67,7 @@ pub struct RequestSpec {
     pub nested_string_only: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResponseSpec {
     pub media_type: Option<String>,
     pub object_key: Option<String>,
@@ -76,7 +77,7 @@ pub struct ResponseSpec {
     pub row_schema: Value,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Method {
     pub name: String,
     pub operation_id: String,

@@ -1,17 +1,19 @@
 //! A provider: its `provider.yaml` (the service index) and the service documents, each
 //! loaded on first use and cached, because a query touches one or two of 220 documents.
 
+use crate::cache::{Cache, Stamp};
 use crate::service::Service;
 use crate::suggest::closest_names;
 use crate::yaml::read_document;
 use crate::RegistryError;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 /// One entry of `providerServices`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ServiceEntry {
     pub name: String,
     pub title: String,
@@ -25,6 +27,7 @@ pub struct Provider {
     pub version: String,
     pub services: BTreeMap<String, ServiceEntry>,
     loaded: Mutex<HashMap<String, Arc<Service>>>,
+    cache: Option<Cache>,
 }
 
 /// The newest version directory (`v00.00.00000`, `v24.05.00230`, ...) holding a provider.yaml.
@@ -39,14 +42,35 @@ pub(crate) fn latest_version_dir(provider_dir: &Path) -> Option<PathBuf> {
 }
 
 impl Provider {
-    pub(crate) fn load(root: &Path, name: &str, version_dir: &Path) -> Result<Self, RegistryError> {
+    pub(crate) fn load(
+        root: &Path,
+        name: &str,
+        version_dir: &Path,
+        cache: Option<Cache>,
+    ) -> Result<Self, RegistryError> {
         let path = version_dir.join("provider.yaml");
-        let doc = read_document(&path)?;
         let version = version_dir
             .file_name()
             .and_then(|v| v.to_str())
             .unwrap_or_default()
             .to_string();
+        // Stamped before reading: a change made while parsing leaves a stale stamp behind,
+        // which the next run sees as a miss.
+        let stamp = cache.as_ref().and_then(|_| Stamp::of(&path).ok());
+        if let (Some(c), Some(stamp)) = (&cache, &stamp) {
+            if let Some((v, services)) = c.load_provider(name, stamp) {
+                if v == version {
+                    return Ok(Provider {
+                        name: name.to_string(),
+                        version,
+                        services,
+                        loaded: Mutex::new(HashMap::new()),
+                        cache,
+                    });
+                }
+            }
+        }
+        let doc = read_document(&path)?;
         let mut services = BTreeMap::new();
         let entries = doc
             .get("providerServices")
@@ -80,11 +104,15 @@ impl Provider {
                 },
             );
         }
+        if let (Some(c), Some(stamp)) = (&cache, &stamp) {
+            c.store_provider(name, stamp, &version, &services);
+        }
         Ok(Provider {
             name: name.to_string(),
             version,
             services,
             loaded: Mutex::new(HashMap::new()),
+            cache,
         })
     }
 
@@ -108,12 +136,27 @@ impl Provider {
                 path: entry.path.clone(),
             });
         }
-        let doc = read_document(&entry.path)?;
-        let service = Arc::new(Service::from_document(&self.name, name, &entry.path, doc)?);
+        let service = Arc::new(self.load_service(name, &entry.path)?);
         self.loaded
             .lock()
             .expect("provider lock")
             .insert(name.to_string(), service.clone());
+        Ok(service)
+    }
+
+    /// From the cache when it matches the source, else parsed (and then cached).
+    fn load_service(&self, name: &str, path: &Path) -> Result<Service, RegistryError> {
+        let stamp = self.cache.as_ref().and_then(|_| Stamp::of(path).ok());
+        if let (Some(c), Some(stamp)) = (&self.cache, &stamp) {
+            if let Some(s) = c.load_service(&self.name, name, stamp) {
+                return Ok(s);
+            }
+        }
+        let doc = read_document(path)?;
+        let service = Service::from_document(&self.name, name, path, doc)?;
+        if let (Some(c), Some(stamp)) = (&self.cache, &stamp) {
+            c.store_service(&service, stamp);
+        }
         Ok(service)
     }
 }

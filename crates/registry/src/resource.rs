@@ -5,6 +5,7 @@ use crate::method::Method;
 use crate::service::Service;
 use crate::suggest::closest_names;
 use crate::RegistryError;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -30,12 +31,13 @@ impl SqlVerb {
 }
 
 /// A `config.views.select` entry chosen for our dialect (`sqlite3`).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewDef {
     pub predicate: String,
     pub ddl: String,
 }
 
+#[derive(Serialize, Deserialize)]
 pub struct Resource {
     pub name: String,
     /// `provider.service.resource` as we address it (the registry's `id` is sometimes wrong).
@@ -48,6 +50,7 @@ pub struct Resource {
     pub schema_name: Option<String>,
     pub methods: BTreeMap<String, Method>,
     /// Method names per verb, in the registry's order (first usable wins).
+    #[serde(with = "verb_keys")]
     pub verbs: BTreeMap<&'static str, Vec<String>>,
     pub select_view: Option<ViewDef>,
 }
@@ -157,4 +160,40 @@ fn pick_view(mut v: Option<&Value>) -> Option<ViewDef> {
         v = view.get("fallback");
     }
     None
+}
+
+/// `verbs` is keyed by `&'static str` (the verb names), which serde cannot borrow from a
+/// cache blob: keys are read as strings and mapped back to the static names.
+mod verb_keys {
+    use super::SqlVerb;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(
+        v: &BTreeMap<&'static str, Vec<String>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        v.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<&'static str, Vec<String>>, D::Error> {
+        let raw = BTreeMap::<String, Vec<String>>::deserialize(d)?;
+        raw.into_iter()
+            .map(|(k, v)| {
+                [
+                    SqlVerb::Select,
+                    SqlVerb::Insert,
+                    SqlVerb::Update,
+                    SqlVerb::Delete,
+                    SqlVerb::Exec,
+                ]
+                .into_iter()
+                .find(|verb| verb.name() == k)
+                .map(|verb| (verb.name(), v))
+                .ok_or_else(|| serde::de::Error::custom(format!("unknown SQL verb {k}")))
+            })
+            .collect()
+    }
 }

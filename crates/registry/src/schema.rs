@@ -1,6 +1,7 @@
 //! OpenAPI schema helpers: `$ref` resolution inside one document, `allOf` flattening,
 //! and the SQL column type a schema maps to.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A schema resolved against its document (refs followed, `allOf` merged).
@@ -8,7 +9,7 @@ use serde_json::{Map, Value};
 pub struct SchemaRef(pub Value);
 
 /// What a column holds, from the schema's `type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColumnType {
     String,
     Integer,

@@ -1,15 +1,17 @@
 //! A service document: servers, signing name, service-wide StackQL config (pagination,
 //! request translation) and its `x-stackQL-resources`.
 
+use crate::cache::CachedService;
 use crate::resource::Resource;
 use crate::suggest::closest_names;
 use crate::RegistryError;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Server {
     /// e.g. `https://cloudcontrolapi.{region}.amazonaws.com`
     pub url: String,
@@ -36,7 +38,7 @@ impl Server {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TokenLocation {
     Body,
     Query,
@@ -44,7 +46,7 @@ pub enum TokenLocation {
 }
 
 /// `x-stackQL-config.pagination`: where the next-page token goes and comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pagination {
     pub request_key: String,
     pub request_location: TokenLocation,
@@ -79,9 +81,113 @@ pub struct Service {
     pub pagination: Option<Pagination>,
     /// `x-stackQL-config.requestTranslate.algorithm`, e.g. `drop_double_underscore_params`.
     pub request_translate: Option<String>,
-    pub resources: BTreeMap<String, Arc<Resource>>,
-    /// The whole document, for schema lookups that are not precomputed (docs, emulator).
-    pub document: Value,
+    /// Every resource by name. From a cache, each is read the first time it is asked for.
+    pub resources: Resources,
+    /// The whole document; from a cache, read only when `document()` is called.
+    document: OnceLock<Value>,
+    /// Where lazily loaded parts come from (None: everything was parsed up front).
+    lazy: Option<Arc<CachedService>>,
+}
+
+/// The service-wide facts every resource is parsed against; what a cache stores besides
+/// the resources and the document.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub(crate) struct ServiceHead {
+    pub provider: String,
+    pub name: String,
+    pub path: PathBuf,
+    pub title: String,
+    pub signing_name: Option<String>,
+    pub servers: Vec<Server>,
+    pub pagination: Option<Pagination>,
+    pub request_translate: Option<String>,
+}
+
+/// The resources of a service by name. With a cache behind it, only the names are known
+/// up front and each resource is deserialized on first use, so planning a query against
+/// `ec2_api` (4 MB of YAML) reads one resource, not all of them.
+pub struct Resources {
+    slots: BTreeMap<String, Slot>,
+    lazy: Option<Arc<CachedService>>,
+}
+
+struct Slot {
+    /// Byte range of the resource in the cache file (unused when parsed up front).
+    range: (u64, u64),
+    cell: OnceLock<Arc<Resource>>,
+}
+
+impl Resources {
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.slots.contains_key(name)
+    }
+    /// Resource names in order; loads nothing.
+    pub fn keys(&self) -> impl Iterator<Item = &String> + '_ {
+        self.slots.keys()
+    }
+    /// The resource called `name`, loaded on first use. A resource that can be read
+    /// neither from the cache nor from the source is `None` here; `Service::resource`
+    /// reports why.
+    pub fn get(&self, name: &str) -> Option<&Arc<Resource>> {
+        self.try_get(name).ok().flatten()
+    }
+    /// Every resource in name order (loads them all).
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Arc<Resource>)> + '_ {
+        self.slots
+            .keys()
+            .filter_map(|k| self.get(k).map(|r| (k, r)))
+    }
+    pub fn values(&self) -> impl Iterator<Item = &Arc<Resource>> + '_ {
+        self.iter().map(|(_, r)| r)
+    }
+
+    pub(crate) fn try_get(&self, name: &str) -> Result<Option<&Arc<Resource>>, RegistryError> {
+        let Some(slot) = self.slots.get(name) else {
+            return Ok(None);
+        };
+        if let Some(r) = slot.cell.get() {
+            return Ok(Some(r));
+        }
+        let lazy = self
+            .lazy
+            .as_ref()
+            .expect("a resource without a value has a cache behind it");
+        let loaded = lazy.resource(name, slot.range)?;
+        Ok(Some(slot.cell.get_or_init(|| loaded)))
+    }
+
+    /// Names with their byte ranges, for a service read from a cache.
+    pub(crate) fn lazy(names: Vec<(String, (u64, u64))>, lazy: Arc<CachedService>) -> Self {
+        Resources {
+            slots: names
+                .into_iter()
+                .map(|(n, range)| {
+                    (
+                        n,
+                        Slot {
+                            range,
+                            cell: OnceLock::new(),
+                        },
+                    )
+                })
+                .collect(),
+            lazy: Some(lazy),
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Resources {
+    type Item = (&'a String, &'a Arc<Resource>);
+    type IntoIter = Box<dyn Iterator<Item = Self::Item> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
 }
 
 impl Service {
@@ -100,25 +206,30 @@ impl Service {
             .and_then(|c| c.pointer("/requestTranslate/algorithm"))
             .and_then(Value::as_str)
             .map(str::to_string);
-        let mut service = Service {
-            provider: provider.to_string(),
-            name: name.to_string(),
-            path: path.to_path_buf(),
-            title: document
-                .pointer("/info/title")
-                .and_then(Value::as_str)
-                .unwrap_or(name)
-                .to_string(),
-            signing_name: document
-                .pointer("/info/x-serviceName")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            servers,
-            pagination,
-            request_translate,
-            resources: BTreeMap::new(),
-            document: Value::Null,
-        };
+        let mut service = Service::from_head(
+            ServiceHead {
+                provider: provider.to_string(),
+                name: name.to_string(),
+                path: path.to_path_buf(),
+                title: document
+                    .pointer("/info/title")
+                    .and_then(Value::as_str)
+                    .unwrap_or(name)
+                    .to_string(),
+                signing_name: document
+                    .pointer("/info/x-serviceName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                servers,
+                pagination,
+                request_translate,
+            },
+            Resources {
+                slots: BTreeMap::new(),
+                lazy: None,
+            },
+            None,
+        );
         if let Some(resources) = document
             .pointer("/components/x-stackQL-resources")
             .and_then(Value::as_object)
@@ -127,16 +238,75 @@ impl Service {
                 let res = Resource::parse(&service, &document, res_name, def).map_err(|m| {
                     RegistryError::invalid(path, format!("resource {res_name}: {m}"))
                 })?;
-                service.resources.insert(res_name.clone(), Arc::new(res));
+                service.resources.slots.insert(
+                    res_name.clone(),
+                    Slot {
+                        range: (0, 0),
+                        cell: OnceLock::from(Arc::new(res)),
+                    },
+                );
             }
         }
-        service.document = document;
+        service.document = OnceLock::from(document);
         Ok(service)
+    }
+
+    pub(crate) fn from_head(
+        head: ServiceHead,
+        resources: Resources,
+        lazy: Option<Arc<CachedService>>,
+    ) -> Self {
+        Service {
+            provider: head.provider,
+            name: head.name,
+            path: head.path,
+            title: head.title,
+            signing_name: head.signing_name,
+            servers: head.servers,
+            pagination: head.pagination,
+            request_translate: head.request_translate,
+            resources,
+            document: OnceLock::new(),
+            lazy,
+        }
+    }
+
+    pub(crate) fn head(&self) -> ServiceHead {
+        ServiceHead {
+            provider: self.provider.clone(),
+            name: self.name.clone(),
+            path: self.path.clone(),
+            title: self.title.clone(),
+            signing_name: self.signing_name.clone(),
+            servers: self.servers.clone(),
+            pagination: self.pagination.clone(),
+            request_translate: self.request_translate.clone(),
+        }
+    }
+
+    /// Whether this service was read from the cache rather than parsed from its source.
+    pub fn is_cached(&self) -> bool {
+        self.lazy.is_some()
+    }
+
+    /// The whole document, for schema lookups that are not precomputed (docs, discovery).
+    /// From a cache it is read on first call, which costs a JSON parse of the whole
+    /// document: planning never needs it.
+    pub fn document(&self) -> Result<&Value, RegistryError> {
+        if let Some(d) = self.document.get() {
+            return Ok(d);
+        }
+        let lazy = self
+            .lazy
+            .as_ref()
+            .expect("a service without its document has a cache behind it");
+        let doc = lazy.document()?;
+        Ok(self.document.get_or_init(|| doc))
     }
 
     pub fn resource(&self, name: &str) -> Result<Arc<Resource>, RegistryError> {
         self.resources
-            .get(name)
+            .try_get(name)?
             .cloned()
             .ok_or_else(|| RegistryError::UnknownResource {
                 provider: self.provider.clone(),

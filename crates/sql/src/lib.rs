@@ -3,15 +3,21 @@
 //! for SQLite (three-part names as one quoted identifier), the provider tables it names,
 //! and for mutations the target, columns, predicates and hints.
 
+mod discovery;
 mod error;
 mod hints;
+mod registry_cmd;
 mod split;
 mod statement;
+mod userobj;
 
+pub use discovery::{parse_discovery, view_shape, Discovery, ShowFilter, ViewColumn, ViewShape};
 pub use error::SqlError;
 pub use hints::Hints;
+pub use registry_cmd::RegistryCommand;
 pub use split::{split_statements, StatementText};
 pub use statement::{
     parse_statement, parse_view_ddl, Assignment, ExecArg, Literal, Predicate, QualifiedName,
     Statement,
 };
+pub use userobj::{UserStatement, USER_SCHEMA};

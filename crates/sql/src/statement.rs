@@ -132,11 +132,21 @@ pub enum Statement {
         json_body: Option<String>,
         hints: Hints,
     },
+    /// `SHOW ...` / `DESCRIBE ...`: answered from the registry, nothing sent.
+    Discovery(crate::discovery::Discovery),
+    /// Views, materialized views and tables of the user's own (`userobj.rs`).
+    User(crate::userobj::UserStatement),
+    /// `REGISTRY LIST [provider]` / `REGISTRY PULL provider [version]`.
+    Registry(crate::registry_cmd::RegistryCommand),
 }
 
 /// Parses one statement (as cut by `split_statements`). `first_line` is its line in the
 /// script, so syntax errors point at the script, not the statement.
 pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlError> {
+    // Before the hint check: `/*+ REQUIRED */` belongs to SHOW INSERT, which checks its own hints.
+    if let Some(d) = crate::discovery::parse_discovery(text, first_line)? {
+        return Ok(Statement::Discovery(d));
+    }
     let hints = Hints::scan(text);
     if let Some(name) = hints.unknown.first() {
         return Err(SqlError::Unsupported(format!(
@@ -150,6 +160,13 @@ pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlEr
         .to_ascii_uppercase();
     if first_word == "EXEC" {
         return parse_exec(text, hints);
+    }
+    if first_word == "REGISTRY" {
+        return crate::registry_cmd::parse_registry(text).map(Statement::Registry);
+    }
+    // User views and tables (names without dots) are plain SQLite objects, not provider calls.
+    if let Some(u) = crate::userobj::parse_user_statement(text, &first_word)? {
+        return Ok(Statement::User(u));
     }
     if first_word == "EXPLAIN" {
         let body = strip_comments(text);
@@ -372,7 +389,7 @@ fn syntax_error(message: &str, first_line: usize) -> SqlError {
     }
 }
 
-fn strip_comments(text: &str) -> String {
+pub(crate) fn strip_comments(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     loop {
@@ -422,7 +439,7 @@ fn qualified(name: &ObjectName) -> Option<QualifiedName> {
 /// Renames every `provider.service.resource` relation to the single quoted identifier
 /// `"provider.service.resource"` (the SQLite table/view the engine creates) and returns the
 /// distinct names, in first-seen order.
-fn rename_provider_tables<V: ast::VisitMut>(node: &mut V) -> Vec<QualifiedName> {
+pub(crate) fn rename_provider_tables<V: ast::VisitMut>(node: &mut V) -> Vec<QualifiedName> {
     let mut seen = BTreeSet::new();
     let mut order = Vec::new();
     let _ = visit_relations_mut(node, |name: &mut ObjectName| {

@@ -54,6 +54,9 @@ pub fn stackql_with_env(
     env: &[(&str, &str)],
 ) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackql"));
+    // Run where the default app root (.stackql, with its parse cache) and any .stackqlrc are
+    // the test's own, never the source tree's or a developer's.
+    cmd.current_dir(scratch_dir());
     cmd.arg(format!("--registry={}", registry.display()));
     cmd.args(args);
     for var in [
@@ -159,4 +162,15 @@ pub fn write_body(r: &RecordedRequest) -> Value {
         "ClientToken is a UUID: {token}"
     );
     b
+}
+
+/// The working directory of the binary under test: inside cargo's per-target scratch
+/// space, so the parse cache is reused across runs and nothing lands in the source tree.
+pub fn scratch_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stackql-cwd");
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        dir
+    })
 }

@@ -39,6 +39,7 @@ pub fn handle(ctx: &Ctx<'_>, input: &Map<String, Value>) -> Result<Value, ApiErr
                     account_id: ctx.account,
                     region: ctx.region,
                     ids: &ctx.inner.ids,
+                    now: std::time::SystemTime::now(),
                 },
             );
             schema

@@ -84,6 +84,8 @@ pub fn handle(ctx: &Ctx<'_>, input: &Map<String, Value>) -> Result<Value, ApiErr
                 ));
             }
             schema.validate_update(&model).map_err(model_validation)?;
+            // After the checks: the handler, not the caller, moves these.
+            schema.touch_read_only(&mut model, std::time::SystemTime::now());
         } else if !model.is_object() {
             return Err(model_validation(
                 vec!["#: expected type: JSONObject".into()],

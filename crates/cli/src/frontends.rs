@@ -1,0 +1,70 @@
+//! Wiring of `stackql shell` and `stackql srv`: both build engines from the same global
+//! flags as `exec` (through `exec::engine_options`), one per session.
+
+use crate::args::GlobalArgs;
+use crate::exec;
+use anyhow::Context;
+use stackql_engine::Engine;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Engines on demand: the shell replaces an abandoned one, the server makes one per session.
+fn engine_factory(
+    global: Arc<GlobalArgs>,
+) -> Arc<dyn Fn() -> Result<Engine, Box<dyn std::error::Error + Send + Sync>> + Send + Sync> {
+    Arc::new(move || {
+        let options = exec::engine_options(&global).map_err(|e| format!("{e:#}"))?;
+        Ok(Engine::new(options)?)
+    })
+}
+
+pub fn shell(global: GlobalArgs) -> anyhow::Result<ExitCode> {
+    // Flags are checked once up front so a typo fails before the prompt appears.
+    let options = exec::engine_options(&global)?;
+    let config = stackql_shell::ShellConfig {
+        registry_root: options.registry_root.clone(),
+        output: exec::output_options(&global)?,
+        vars: exec::template_vars(&global)?,
+        history: global.approot.join(".stackql_history"),
+        outfile: global.outfile.clone(),
+        engines: engine_factory(Arc::new(global)),
+    };
+    stackql_shell::run(config)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn srv(global: GlobalArgs, args: stackql_pgserver::SrvArgs) -> anyhow::Result<ExitCode> {
+    // Fail at start, not at the first connection, when the registry or flags are wrong.
+    Engine::new(exec::engine_options(&global)?).context("cannot start the engine")?;
+    let tls = match &global.pgsrv_tls {
+        Some(flag) => Some(stackql_pgserver::parse_tls_flag(flag)?),
+        None => None,
+    };
+    let auth = args.password_auth(|k| std::env::var(k).ok())?;
+    let address = global
+        .pgsrv_address
+        .clone()
+        .unwrap_or_else(|| "127.0.0.1".to_string());
+    if auth.is_none() && !is_loopback(&address) {
+        eprintln!(
+            "warning: stackql srv listens on {address} without a password; set {} to require one",
+            args.password_env
+        );
+    }
+    let config = stackql_pgserver::ServerConfig {
+        address,
+        port: global.pgsrv_port.unwrap_or(stackql_pgserver::DEFAULT_PORT),
+        tls,
+        auth,
+        engines: engine_factory(Arc::new(global)),
+    };
+    stackql_pgserver::run(config)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn is_loopback(address: &str) -> bool {
+    address == "localhost"
+        || address
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}

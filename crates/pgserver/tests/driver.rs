@@ -1,0 +1,270 @@
+//! The server in process on 127.0.0.1:0 against the emulator, driven by a real Postgres
+//! driver (tokio-postgres): the reference page's INSERT and SELECT over the extended and the
+//! simple protocol, typed columns, parameters, SQLSTATE codes, concurrent sessions and
+//! password authentication. `psql` and TLS are tested through the binary in the cli crate.
+
+use stackql_engine::{Engine, EngineOptions};
+use stackql_pgserver::{AuthMethod, PasswordAuth, Server, ServerConfig};
+use stackql_testkit::{aws_registry, Emulator, EmulatorConfig, TempRegistry};
+use std::sync::Arc;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+
+const ROLE: &str = "arn:aws:iam::123456789012:role/sagemaker-role";
+const REF_SELECT: &str =
+    "SELECT\nregion,\nimage_arn\nFROM aws.sagemaker.images\nWHERE region = 'us-east-1'";
+
+struct Fixture {
+    _reg: TempRegistry,
+    _emu: Emulator,
+    port: u16,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn start(auth: Option<PasswordAuth>) -> Fixture {
+    let reg = aws_registry();
+    let emu = Emulator::start(EmulatorConfig {
+        registry_root: Some(reg.root().to_path_buf()),
+        page_size: 20,
+        ..EmulatorConfig::default()
+    });
+    let root = reg.root().to_path_buf();
+    let url = emu.url();
+    let (key, secret) = stackql_testkit::test_credentials();
+    let engines: stackql_pgserver::EngineFactory = Arc::new(move || {
+        let mut o = EngineOptions::new(root.clone());
+        let url = url.clone();
+        // Injected environment: the test never reads or changes the process's.
+        o.env = Arc::new(move |k| match k {
+            "AWS_ENDPOINT_URL" => Some(url.clone()),
+            "AWS_ACCESS_KEY_ID" => Some(key.to_string()),
+            "AWS_SECRET_ACCESS_KEY" => Some(secret.to_string()),
+            _ => None,
+        });
+        Ok(Engine::new(o)?)
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(Server::bind(ServerConfig {
+            address: "127.0.0.1".into(),
+            port: 0,
+            tls: None,
+            auth,
+            engines,
+        }))
+        .unwrap();
+    let port = server.local_addr().unwrap().port();
+    runtime.spawn(server.serve());
+    Fixture {
+        _reg: reg,
+        _emu: emu,
+        port,
+        runtime,
+    }
+}
+
+async fn connect(port: u16, password: Option<&str>) -> Result<Client, tokio_postgres::Error> {
+    let mut conf = format!("host=127.0.0.1 port={port} user=tester dbname=stackql");
+    if let Some(p) = password {
+        conf.push_str(&format!(" password={p}"));
+    }
+    let (client, conn) = tokio_postgres::connect(&conf, NoTls).await?;
+    tokio::spawn(async move {
+        let _ = conn.await;
+    });
+    Ok(client)
+}
+
+fn insert(name: &str) -> String {
+    // The page's INSERT with the template already rendered and the AWAIT hint.
+    format!(
+        "INSERT /*+ AWAIT */ INTO aws.sagemaker.images (\n ImageName,\n ImageRoleArn,\n region\n)\nSELECT \n'{name}',\n '{ROLE}',\n'us-east-1'"
+    )
+}
+
+#[test]
+fn reference_insert_and_select_over_extended_and_simple_protocol() {
+    let f = start(None);
+    f.runtime.block_on(async {
+        let c = connect(f.port, None).await.unwrap();
+        // Extended protocol (Parse/Describe/Bind/Execute): one create call, one row affected.
+        let n = c.execute(insert("pg-one").as_str(), &[]).await.unwrap();
+        assert_eq!(n, 1);
+        // Simple protocol.
+        let msgs = c
+            .simple_query(&format!("{};", insert("pg-two")))
+            .await
+            .unwrap();
+        assert!(matches!(
+            msgs.last(),
+            Some(SimpleQueryMessage::CommandComplete(1))
+        ));
+
+        let rows = c.query(REF_SELECT, &[]).await.unwrap();
+        let mut arns: Vec<String> = rows
+            .iter()
+            .map(|r| r.get::<_, String>("image_arn"))
+            .collect();
+        arns.sort();
+        assert_eq!(
+            arns,
+            vec![
+                "arn:aws:sagemaker:us-east-1:123456789012:image/pg-one",
+                "arn:aws:sagemaker:us-east-1:123456789012:image/pg-two"
+            ]
+        );
+        assert_eq!(rows[0].get::<_, String>("region"), "us-east-1");
+        assert_eq!(rows[0].columns()[1].type_(), &Type::TEXT);
+
+        let msgs = c.simple_query(REF_SELECT).await.unwrap();
+        let data: Vec<_> = msgs
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(r) => Some(r.get("image_arn").unwrap().to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(data.len(), 2);
+
+        // A parameter, bound as text and substituted as a literal.
+        let rows = c
+            .query(
+                "SELECT image_arn FROM aws.sagemaker.images WHERE region = $1 ORDER BY image_arn",
+                &[&"us-east-1"],
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2);
+        let rows = c
+            .query(
+                "SELECT count(*) AS n FROM aws.sagemaker.images WHERE region = $1",
+                &[&"eu-west-1"],
+            )
+            .await
+            .unwrap();
+        // Announced as text when described without values.
+        assert_eq!(rows[0].get::<_, String>(0), "0");
+    });
+}
+
+#[test]
+fn columns_are_typed_from_their_values() {
+    let f = start(None);
+    f.runtime.block_on(async {
+        let c = connect(f.port, None).await.unwrap();
+        let rows = c
+            .query("SELECT 42 AS i, 2.5 AS r, 'x' AS t, NULL AS n", &[])
+            .await
+            .unwrap();
+        let cols: Vec<&Type> = rows[0].columns().iter().map(|c| c.type_()).collect();
+        assert_eq!(
+            cols,
+            vec![&Type::INT8, &Type::FLOAT8, &Type::TEXT, &Type::TEXT]
+        );
+        assert_eq!(rows[0].get::<_, i64>("i"), 42);
+        assert_eq!(rows[0].get::<_, f64>("r"), 2.5);
+        assert_eq!(rows[0].get::<_, &str>("t"), "x");
+        assert_eq!(rows[0].get::<_, Option<&str>>("n"), None);
+        // The same prepared statement executed twice keeps its announced types.
+        let st = c.prepare("SELECT 7 AS seven").await.unwrap();
+        for _ in 0..2 {
+            let rows = c.query(&st, &[]).await.unwrap();
+            assert_eq!(rows[0].get::<_, i64>(0), 7);
+        }
+        // Session commands drivers send are accepted.
+        c.batch_execute("SET extra_float_digits = 3; BEGIN; COMMIT")
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn errors_carry_sqlstate_codes() {
+    let f = start(None);
+    f.runtime.block_on(async {
+        let c = connect(f.port, None).await.unwrap();
+        let code = |e: tokio_postgres::Error| e.as_db_error().map(|d| d.code().clone());
+        let e = c.simple_query("SELEC 1").await.unwrap_err();
+        assert_eq!(code(e), Some(SqlState::SYNTAX_ERROR));
+        let e = c
+            .query(
+                "SELECT * FROM aws.sagemaker.imagez WHERE region = 'us-east-1'",
+                &[],
+            )
+            .await
+            .unwrap_err();
+        let db = e.as_db_error().unwrap();
+        assert_eq!(db.code(), &SqlState::UNDEFINED_TABLE);
+        assert!(db.message().contains("did you mean"), "{}", db.message());
+        let e = c
+            .query("SELECT region FROM aws.sagemaker.images", &[])
+            .await
+            .unwrap_err();
+        let db = e.as_db_error().unwrap();
+        assert_eq!(db.code(), &SqlState::INVALID_PARAMETER_VALUE);
+        assert!(db.message().contains("missing required parameter region"));
+        assert_eq!(
+            db.hint(),
+            Some("supply it in WHERE, e.g. region = 'us-east-1'")
+        );
+        // The session is still usable after errors.
+        let rows = c.query("SELECT 1 AS one", &[]).await.unwrap();
+        assert_eq!(rows[0].get::<_, i64>(0), 1);
+    });
+}
+
+#[test]
+fn several_sessions_at_once() {
+    let f = start(None);
+    f.runtime.block_on(async {
+        let mut tasks = Vec::new();
+        for i in 0..4 {
+            let port = f.port;
+            tasks.push(tokio::spawn(async move {
+                let c = connect(port, None).await.unwrap();
+                c.execute(insert(&format!("multi-{i}")).as_str(), &[])
+                    .await
+                    .unwrap();
+                c.query(REF_SELECT, &[]).await.unwrap().len()
+            }));
+        }
+        for t in tasks {
+            assert!(t.await.unwrap() >= 1);
+        }
+        let c = connect(f.port, None).await.unwrap();
+        assert_eq!(c.query(REF_SELECT, &[]).await.unwrap().len(), 4);
+    });
+}
+
+#[test]
+fn password_authentication_scram_and_md5() {
+    for method in [AuthMethod::Scram, AuthMethod::Md5, AuthMethod::Cleartext] {
+        let f = start(Some(PasswordAuth {
+            method,
+            password: "s3cret".into(),
+        }));
+        f.runtime.block_on(async {
+            let Err(e) = connect(f.port, Some("wrong")).await else {
+                panic!("{method:?}: a wrong password was accepted");
+            };
+            let msg = e.to_string();
+            assert!(
+                e.as_db_error()
+                    .is_some_and(|d| d.code() == &SqlState::INVALID_PASSWORD),
+                "{method:?}: {msg}"
+            );
+            assert!(
+                connect(f.port, None).await.is_err(),
+                "{method:?}: no password"
+            );
+            let c = connect(f.port, Some("s3cret")).await.unwrap();
+            let rows = c.query("SELECT 1 AS one", &[]).await.unwrap();
+            assert_eq!(rows[0].get::<_, i64>(0), 1);
+        });
+    }
+}

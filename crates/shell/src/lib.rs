@@ -1,0 +1,258 @@
+//! `stackql shell`: read statements interactively (a statement ends at `;` and may span
+//! lines), render them with the same template variables as `exec`, run them on an engine
+//! thread that Ctrl-C can abandon, and print results with `exec`'s output options. History
+//! lives in the app root; tab completion comes from the registry ([`complete`]).
+
+pub mod complete;
+mod worker;
+
+pub use worker::EngineFactory;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
+use rustyline::{CompletionType, Config, Editor};
+use stackql_engine::Outcome;
+use stackql_output::{write_result, OutputOptions};
+use stackql_registry::Registry;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use worker::{Answer, Worker};
+
+pub struct ShellConfig {
+    pub engines: EngineFactory,
+    /// For completion; the engine opens its own.
+    pub registry_root: PathBuf,
+    pub output: OutputOptions,
+    pub vars: stackql_template::Vars,
+    /// History file (in the app root).
+    pub history: PathBuf,
+    /// Results go here instead of stdout (`--outfile`).
+    pub outfile: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ShellError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("terminal: {0}")]
+    Readline(#[from] ReadlineError),
+}
+
+const PROMPT: &str = "stackql  >> ";
+const CONTINUE: &str = "        -> ";
+
+const HELP: &str = "\
+Statements end with ';' and may span several lines. Examples:
+  SHOW PROVIDERS;
+  SHOW SERVICES IN aws;
+  SELECT region, image_arn FROM aws.sagemaker.images WHERE region = 'us-east-1';
+Tab completes keywords, providers, services (aws.<TAB>), resources (aws.sagemaker.<TAB>),
+columns and required parameters of the resources named, and regions after `region =`.
+Ctrl-C cancels the running statement (or clears the input); Ctrl-D, exit, quit or \\q leaves.
+{{ placeholders }} are rendered with --var / --iqldata as in `stackql exec`.";
+
+/// Whether the accumulated input is a whole statement: it ends with `;` outside quotes,
+/// comments and `<<<json ... >>>` data blocks.
+pub fn is_complete(input: &str) -> bool {
+    let t = input.trim_end();
+    if !t.ends_with(';') {
+        return false;
+    }
+    if let (Some(open), close) = (t.find("<<<"), t.rfind(">>>")) {
+        if close.is_none_or(|c| c < open) {
+            return false;
+        }
+    }
+    // The last `;` must be a statement end, not inside a literal or comment.
+    let b = t.as_bytes();
+    let mut i = 0;
+    let mut last_top_semicolon = None;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+                if i >= b.len() {
+                    return false;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                if i + 1 >= b.len() {
+                    return false;
+                }
+                i += 1;
+            }
+            b';' => last_top_semicolon = Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    last_top_semicolon == Some(b.len() - 1)
+}
+
+fn is_exit(line: &str) -> bool {
+    let l = line.trim().trim_end_matches(';').trim();
+    matches!(l, "exit" | "quit" | "\\q")
+}
+
+pub fn run(config: ShellConfig) -> Result<(), ShellError> {
+    let registry = Registry::open(&config.registry_root).ok().map(Arc::new);
+    let rl_config = Config::builder()
+        .auto_add_history(false)
+        // bash-like: complete the common prefix, list the candidates on a second TAB.
+        .completion_type(CompletionType::List)
+        .max_history_size(10_000)?
+        .build();
+    let mut rl: Editor<complete::ShellHelper, FileHistory> = Editor::with_config(rl_config)?;
+    rl.set_helper(Some(complete::ShellHelper::new(registry)));
+    if let Some(dir) = config.history.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    // A missing history file is the first run, not an error.
+    let _ = rl.load_history(&config.history);
+
+    let mut worker = Worker::new(config.engines.clone())?;
+    let mut out: Box<dyn Write> = match &config.outfile {
+        Some(p) => Box::new(std::fs::File::create(p)?),
+        None => Box::new(std::io::stdout()),
+    };
+    eprintln!("stackql shell: statements end with ';'. Type help for help, exit to leave.");
+    let mut buffer = String::new();
+    loop {
+        let prompt = if buffer.is_empty() { PROMPT } else { CONTINUE };
+        if let Some(h) = rl.helper() {
+            *h.pending.lock().expect("pending lock") = buffer.clone();
+        }
+        let line = match rl.readline(prompt) {
+            Ok(l) => l,
+            Err(ReadlineError::Interrupted) => {
+                // Ctrl-C at the prompt drops the statement being typed.
+                if !buffer.is_empty() {
+                    eprintln!("(input cleared)");
+                }
+                buffer.clear();
+                continue;
+            }
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(e.into()),
+        };
+        if buffer.is_empty() {
+            let cmd = line.trim();
+            if cmd.is_empty() {
+                continue;
+            }
+            if is_exit(cmd) {
+                let _ = rl.add_history_entry(cmd);
+                break;
+            }
+            if matches!(cmd.trim_end_matches(';'), "help" | "\\?" | "\\h") {
+                let _ = rl.add_history_entry(cmd);
+                println!("{HELP}");
+                continue;
+            }
+        }
+        if !buffer.is_empty() {
+            buffer.push('\n');
+        }
+        buffer.push_str(&line);
+        if !is_complete(&buffer) {
+            continue;
+        }
+        let input = std::mem::take(&mut buffer);
+        let _ = rl.add_history_entry(input.as_str());
+        // Saved after every statement so a killed shell keeps its history.
+        let _ = rl.save_history(&config.history);
+        run_input(&input, &config, &mut worker, &mut out);
+    }
+    let _ = rl.save_history(&config.history);
+    Ok(())
+}
+
+fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut dyn Write) {
+    let rendered = match stackql_template::render_script(input, &config.vars) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return;
+        }
+    };
+    for s in stackql_sql::split_statements(&rendered) {
+        match worker.execute(&s.text, s.line) {
+            Answer::Done(result) => match *result {
+                Ok(executed) => {
+                    for n in &executed.notices {
+                        eprintln!("warning: {n}");
+                    }
+                    if !executed.failed_calls.is_empty() {
+                        eprintln!(
+                            "warning: the result is INCOMPLETE: {} call(s) failed after retries:",
+                            executed.failed_calls.len()
+                        );
+                        for f in &executed.failed_calls {
+                            eprintln!("  - {f}");
+                        }
+                    }
+                    match executed.outcome {
+                        Outcome::Rows(rs) => {
+                            if let Err(e) = write_result(out, &rs, &config.output) {
+                                eprintln!("error: cannot print the result: {e}");
+                            }
+                            let _ = out.flush();
+                        }
+                        Outcome::Mutations(results) => {
+                            for line in results.iter().flat_map(|m| m.report_lines()) {
+                                eprintln!("{line}");
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    // Like exec: the rest of the input is not run after a failure.
+                    return;
+                }
+            },
+            Answer::Cancelled => {
+                eprintln!(
+                    "cancelled: the statement was abandoned and its result discarded; \
+                     API calls already sent may still complete at the provider"
+                );
+                return;
+            }
+            Answer::Unavailable(why) => {
+                eprintln!("error: the engine is unavailable: {why}");
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completeness() {
+        assert!(is_complete("SELECT 1;"));
+        assert!(is_complete("SELECT\n1\n;  "));
+        assert!(!is_complete("SELECT ';"));
+        assert!(!is_complete("SELECT 1 -- ;"));
+        assert!(!is_complete("SELECT 1"));
+        assert!(!is_complete("<<<json\n{\"a\": \"x;\"}\n;"));
+        assert!(is_complete("<<<json\n{\"a\": 1}\n>>>\nSELECT {{ a }};"));
+        assert!(is_exit("\\q"));
+        assert!(is_exit("exit;"));
+    }
+}
