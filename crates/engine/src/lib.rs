@@ -150,13 +150,7 @@ fn run_rows(
                 let mut cells = Vec::with_capacity(width);
                 for i in 0..width {
                     let v: SqlValue = row.get(i).map_err(|e| EngineError::Sqlite(e.to_string()))?;
-                    cells.push(match v {
-                        SqlValue::Null => Cell::Null,
-                        SqlValue::Integer(i) => Cell::Integer(i),
-                        SqlValue::Real(r) => Cell::Real(r),
-                        SqlValue::Text(t) => Cell::Text(t),
-                        SqlValue::Blob(b) => Cell::Blob(b),
-                    });
+                    cells.push(values::sql_to_cell(v));
                 }
                 out.push(cells);
             }

@@ -7,13 +7,13 @@
 use crate::awaiter::{await_final, AwaitError};
 use crate::error::{EngineError, FailedCall};
 use crate::request::{build_request, CallValues, PreparedRequest};
-use crate::values::json_to_sql;
+use crate::values::{cell_to_sql, json_to_sql, sql_to_cell};
 use crate::vtab::cartesian;
 use crate::{example_predicate, Engine, Outcome};
 use futures::stream::{self, StreamExt};
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
-use stackql_output::{Cell, ResultSet};
+use stackql_output::ResultSet;
 use stackql_registry::{closest_names, Method, ParamLocation, Resource, Service, SqlVerb};
 use stackql_sql::{Literal, Predicate, QualifiedName, Statement};
 use std::collections::BTreeSet;
@@ -446,16 +446,6 @@ fn literal_to_sql(l: &Literal) -> SqlValue {
     }
 }
 
-fn cell_to_sql(c: &Cell) -> SqlValue {
-    match c {
-        Cell::Null => SqlValue::Null,
-        Cell::Integer(i) => SqlValue::Integer(*i),
-        Cell::Real(r) => SqlValue::Real(*r),
-        Cell::Text(t) => SqlValue::Text(t.clone()),
-        Cell::Blob(b) => SqlValue::Blob(b.clone()),
-    }
-}
-
 /// Builds every request (so a bad row fails before anything is sent), sends them
 /// concurrently, then awaits each when asked to.
 fn send_all(
@@ -646,15 +636,7 @@ fn exec_rows(
         .map(|it| {
             columns
                 .iter()
-                .map(
-                    |c| match it.get(c).map(json_to_sql).unwrap_or(SqlValue::Null) {
-                        SqlValue::Null => Cell::Null,
-                        SqlValue::Integer(i) => Cell::Integer(i),
-                        SqlValue::Real(r) => Cell::Real(r),
-                        SqlValue::Text(t) => Cell::Text(t),
-                        SqlValue::Blob(b) => Cell::Blob(b),
-                    },
-                )
+                .map(|c| sql_to_cell(it.get(c).map(json_to_sql).unwrap_or(SqlValue::Null)))
                 .collect()
         })
         .collect();

@@ -10,7 +10,7 @@ use crate::error::EngineError;
 use crate::{Engine, MutationResult, Outcome};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
-use stackql_output::{Cell, ResultSet};
+use stackql_output::ResultSet;
 use stackql_registry::closest_names;
 use stackql_sql::{QualifiedName, UserStatement, USER_SCHEMA};
 use std::collections::BTreeMap;
@@ -380,16 +380,6 @@ fn unique_columns(columns: &[String]) -> Vec<String> {
     out
 }
 
-fn to_sql(c: &Cell) -> SqlValue {
-    match c {
-        Cell::Null => SqlValue::Null,
-        Cell::Integer(i) => SqlValue::Integer(*i),
-        Cell::Real(r) => SqlValue::Real(*r),
-        Cell::Text(t) => SqlValue::Text(t.clone()),
-        Cell::Blob(b) => SqlValue::Blob(b.clone()),
-    }
-}
-
 /// Replaces (or creates) `table` in the user schema with the rows of `rs`, in one
 /// transaction so that a failure leaves the previous rows.
 fn store_rows(
@@ -450,7 +440,7 @@ fn insert_rows(
         .prepare(&format!("INSERT INTO {target}{cols} VALUES ({marks})"))
         .map_err(sql_err)?;
     for row in &rs.rows {
-        let values: Vec<SqlValue> = row.iter().map(to_sql).collect();
+        let values: Vec<SqlValue> = row.iter().map(crate::values::cell_to_sql).collect();
         stmt.execute(rusqlite::params_from_iter(values))
             .map_err(sql_err)?;
     }

@@ -4,6 +4,7 @@
 
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
+use stackql_output::Cell;
 use stackql_registry::ColumnType;
 
 /// A JSON value as a SQLite value: objects and arrays become their JSON text.
@@ -17,6 +18,28 @@ pub fn json_to_sql(v: &Value) -> SqlValue {
             .unwrap_or_else(|| SqlValue::Real(n.as_f64().unwrap_or(f64::NAN))),
         Value::String(s) => SqlValue::Text(s.clone()),
         other => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// A SQLite value as an output cell.
+pub fn sql_to_cell(v: SqlValue) -> Cell {
+    match v {
+        SqlValue::Null => Cell::Null,
+        SqlValue::Integer(i) => Cell::Integer(i),
+        SqlValue::Real(r) => Cell::Real(r),
+        SqlValue::Text(t) => Cell::Text(t),
+        SqlValue::Blob(b) => Cell::Blob(b),
+    }
+}
+
+/// An output cell as a SQLite value (rows of a source query feeding requests or tables).
+pub fn cell_to_sql(c: &Cell) -> SqlValue {
+    match c {
+        Cell::Null => SqlValue::Null,
+        Cell::Integer(i) => SqlValue::Integer(*i),
+        Cell::Real(r) => SqlValue::Real(*r),
+        Cell::Text(t) => SqlValue::Text(t.clone()),
+        Cell::Blob(b) => SqlValue::Blob(b.clone()),
     }
 }
 
