@@ -92,7 +92,8 @@ pub struct GlobalArgs {
     /// Pages fetched per listing at most (-1: every page).
     #[arg(long = "http.response.pageLimit", global = true, default_value_t = -1, allow_negative_numbers = true)]
     pub page_limit: i64,
-    /// Log every HTTP request and response status on stderr (never headers or secrets).
+    /// Log every HTTP request (method, URL, target, region, status, time) on stderr; never
+    /// headers, bodies or secrets.
     #[arg(long = "http.log.enabled", global = true)]
     pub http_log: bool,
     /// Timeout of one API request, in seconds.
@@ -104,10 +105,11 @@ pub struct GlobalArgs {
     /// Extra CA certificates (PEM file).
     #[arg(long = "tls.CABundle", global = true)]
     pub tls_ca_bundle: Option<PathBuf>,
-    /// Log level.
+    /// Log level (panic, fatal, error, warn, info, debug, trace); debug and trace log every
+    /// HTTP request as --http.log.enabled does.
     #[arg(long, global = true)]
     pub loglevel: Option<String>,
-    /// Verbose diagnostics on stderr.
+    /// Verbose: log every HTTP request on stderr (as --http.log.enabled).
     #[arg(short = 'v', long, global = true)]
     pub verbose: bool,
     /// Postgres server address (srv).
@@ -138,7 +140,24 @@ pub struct GlobalArgs {
     pub await_timeout: u64,
 }
 
+/// StackQL's log levels (logrus). This build logs HTTP requests at debug and trace; the
+/// other levels add nothing to what errors and warnings already say.
+const LOG_LEVELS: &[&str] = &[
+    "panic", "fatal", "error", "warn", "warning", "info", "debug", "trace",
+];
+
 impl GlobalArgs {
+    /// Whether each HTTP request is logged on stderr: --http.log.enabled, -v, or
+    /// --loglevel debug/trace.
+    pub fn log_requests(&self) -> bool {
+        self.http_log
+            || self.verbose
+            || self
+                .loglevel
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case("debug") || l.eq_ignore_ascii_case("trace"))
+    }
+
     /// Flags StackQL has that this build cannot honour yet: refused, never ignored.
     pub fn refuse_unsupported(&self, command: &Command) -> anyhow::Result<()> {
         let refuse = |flag: &str, why: &str| {
@@ -147,23 +166,13 @@ impl GlobalArgs {
         if self.tls_ca_bundle.is_some() {
             refuse("--tls.CABundle", "the system trust store is used; --tls.allowInsecure is available for test endpoints")?;
         }
-        if self.http_log {
-            refuse(
-                "--http.log.enabled",
-                "request logging is not implemented yet",
-            )?;
-        }
         if let Some(level) = &self.loglevel {
-            refuse(
-                "--loglevel",
-                &format!("logging levels are not implemented yet (got '{level}')"),
-            )?;
-        }
-        if self.verbose {
-            refuse(
-                "-v/--verbose",
-                "verbose diagnostics are not implemented yet",
-            )?;
+            if !LOG_LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
+                anyhow::bail!(
+                    "--loglevel {level}: expected one of {}",
+                    LOG_LEVELS.join(", ")
+                );
+            }
         }
         if !matches!(command, Command::Srv(_))
             && (self.pgsrv_address.is_some()

@@ -158,6 +158,7 @@ pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOption
     options.retry.max_attempts = global.retry_max_attempts;
     options.retry.max_elapsed = Duration::from_secs(global.retry_max_time);
     options.allow_partial = global.allow_partial;
+    options.log_requests = global.log_requests();
     // Parsed registry documents are kept in the app root, never beside the registry.
     options.cache_dir = Some(global.approot.join("cache"));
     // User views and tables outlive the process in <approot>/stackql.db.

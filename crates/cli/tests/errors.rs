@@ -212,3 +212,44 @@ fn unsupported_flags_are_refused_not_ignored() {
     let r = stackql(reg.root(), None, &["exec", "-o", "yaml", "SELECT 1"]);
     fails(&r, "unknown output format 'yaml'");
 }
+
+#[test]
+fn http_log_names_requests_never_secrets() {
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    for flag in ["--http.log.enabled", "-v", "--loglevel=debug"] {
+        let run = stackql(
+            reg.root(),
+            Some(&emu.url()),
+            &[
+                "exec",
+                flag,
+                "SELECT image_arn FROM aws.sagemaker.images WHERE region = 'us-east-1'",
+            ],
+        )
+        .ok();
+        assert!(
+            run.stderr.contains("http: POST ")
+                && run
+                    .stderr
+                    .contains("CloudApiService.ListResources [us-east-1] HTTP 200 in "),
+            "{flag}: {}",
+            run.stderr
+        );
+        let (_, secret) = stackql_testkit::test_credentials();
+        assert!(
+            !run.stderr.contains(secret) && !run.stderr.contains("Signature="),
+            "{}",
+            run.stderr
+        );
+    }
+    let quiet = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &["exec", "--loglevel=info", "SELECT 1"],
+    )
+    .ok();
+    assert!(!quiet.stderr.contains("http:"));
+    let bad = stackql(reg.root(), None, &["exec", "--loglevel=loud", "SELECT 1"]);
+    fails(&bad, "--loglevel loud: expected one of");
+}

@@ -55,6 +55,7 @@ pub struct HttpClient {
     pub limiter: AdaptiveLimiter,
     pub stats: CallStats,
     permits: tokio::sync::Semaphore,
+    log_requests: bool,
     /// Pages fetched per listing at most (`--http.response.pageLimit`); None = every page.
     pub page_limit: Option<usize>,
     /// Listings cut short by `page_limit`, reported on stderr by the caller.
@@ -62,6 +63,7 @@ pub struct HttpClient {
 }
 
 pub struct ClientOptions {
+    pub log_requests: bool,
     pub retry: RetryPolicy,
     pub concurrency: usize,
     pub request_timeout: Duration,
@@ -86,6 +88,7 @@ impl HttpClient {
             limiter: AdaptiveLimiter::default(),
             stats: CallStats::default(),
             permits: tokio::sync::Semaphore::new(options.concurrency.max(1)),
+            log_requests: options.log_requests,
             page_limit: options.page_limit,
             capped: Mutex::new(Vec::new()),
         })
@@ -141,6 +144,25 @@ impl HttpClient {
         }
     }
 
+    /// `--http.log.enabled`: one line per request on stderr. Never headers or bodies: they
+    /// carry signatures, tokens and the user's data.
+    fn log(&self, req: &PreparedRequest, outcome: &str) {
+        if self.log_requests {
+            let target = req
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
+                .map(|(_, v)| format!(" {v}"))
+                .unwrap_or_default();
+            eprintln!(
+                "http: {} {}{target} [{}] {outcome}",
+                req.method,
+                req.url,
+                req.region.as_deref().unwrap_or("-")
+            );
+        }
+    }
+
     /// One attempt: sign, send, decode.
     async fn call_once(&self, req: &PreparedRequest) -> Result<Value, CallError> {
         let body_bytes = match &req.body {
@@ -166,12 +188,23 @@ impl HttpClient {
         }
         let reqwest_req = reqwest::Request::try_from(http_req)
             .map_err(|e| CallError::Transport(format!("invalid request for {}: {e}", req.url)))?;
-        let resp = self
-            .client
-            .execute(reqwest_req)
-            .await
-            .map_err(|e| CallError::Transport(describe_transport(&req.url, &e)))?;
+        let sent = Instant::now();
+        let resp = match self.client.execute(reqwest_req).await {
+            Ok(r) => r,
+            Err(e) => {
+                let message = describe_transport(&req.url, &e);
+                self.log(
+                    req,
+                    &format!("failed after {} ms: {message}", sent.elapsed().as_millis()),
+                );
+                return Err(CallError::Transport(message));
+            }
+        };
         let status = resp.status().as_u16();
+        self.log(
+            req,
+            &format!("HTTP {status} in {} ms", sent.elapsed().as_millis()),
+        );
         let header = |name: &str| {
             resp.headers()
                 .get(name)

@@ -58,6 +58,8 @@ pub struct EngineOptions {
     /// Return the rows that could be fetched and report failed calls (also per statement
     /// with `/*+ ALLOW_PARTIAL */`).
     pub allow_partial: bool,
+    /// One line per HTTP request on stderr (`--http.log.enabled`, `-v`).
+    pub log_requests: bool,
     pub env: EnvLookup,
     /// Where parsed registry documents are cached (`<approot>/cache`); None parses every time.
     pub cache_dir: Option<PathBuf>,
@@ -80,6 +82,7 @@ impl EngineOptions {
             await_timeout: Duration::from_secs(600),
             retry: RetryPolicy::default(),
             allow_partial: false,
+            log_requests: false,
             env: Arc::new(|k| std::env::var(k).ok()),
             cache_dir: None,
             approot: None,
@@ -179,6 +182,7 @@ impl Engine {
         let credentials = http::CredentialSource::new(options.auth.clone(), options.env.clone());
         let http = http::HttpClient::new(
             http::ClientOptions {
+                log_requests: options.log_requests,
                 retry: options.retry.clone(),
                 concurrency: options.concurrency,
                 request_timeout: options.request_timeout,
