@@ -6,6 +6,7 @@
 mod discovery;
 mod error;
 mod hints;
+mod lexer;
 mod registry_cmd;
 mod split;
 mod statement;

@@ -2,6 +2,7 @@
 //! dialect) and is printed back with provider tables renamed to one quoted identifier;
 //! `EXEC` has its own small parser because sqlparser cannot carry `@@json`.
 
+use crate::lexer::Lexer;
 use crate::{Hints, SqlError};
 use sqlparser::ast::{
     self, visit_relations_mut, BinaryOperator, Expr, FromTable, FunctionArg, FunctionArgExpr,
@@ -159,7 +160,7 @@ pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlEr
         .unwrap_or("")
         .to_ascii_uppercase();
     if first_word == "EXEC" {
-        return parse_exec(text, hints);
+        return parse_exec(text, hints, first_line);
     }
     if first_word == "REGISTRY" {
         return crate::registry_cmd::parse_registry(text).map(Statement::Registry);
@@ -575,11 +576,11 @@ fn predicates(e: &Expr) -> Result<Vec<Predicate>, SqlError> {
 }
 
 /// `EXEC [/*+ hints */] provider.service.resource.method [@name = literal, ...] [@@json = '...']`
-fn parse_exec(text: &str, hints: Hints) -> Result<Statement, SqlError> {
-    let mut lexer = ExecLexer::new(text);
+fn parse_exec(text: &str, hints: Hints, first_line: usize) -> Result<Statement, SqlError> {
+    let mut lexer = Lexer::new(text, first_line);
     let kw = lexer.word();
     debug_assert!(kw.eq_ignore_ascii_case("EXEC"));
-    let name = lexer.word();
+    let name = lexer.name();
     let parts: Vec<&str> = name.split('.').collect();
     let [p, s, r, m] = parts.as_slice() else {
         return Err(SqlError::Unsupported(format!(
@@ -599,7 +600,7 @@ fn parse_exec(text: &str, hints: Hints) -> Result<Statement, SqlError> {
             break;
         }
         if !lexer.eat('@') {
-            return Err(lexer.error("expected @name = value"));
+            return Err(lexer.error("expected @name = value in EXEC"));
         }
         let is_json = lexer.eat('@');
         let arg = lexer.word();
@@ -630,101 +631,6 @@ fn parse_exec(text: &str, hints: Hints) -> Result<Statement, SqlError> {
         json_body,
         hints,
     })
-}
-
-struct ExecLexer<'a> {
-    text: &'a str,
-    pos: usize,
-}
-
-impl<'a> ExecLexer<'a> {
-    fn new(text: &'a str) -> Self {
-        ExecLexer { text, pos: 0 }
-    }
-    fn rest(&self) -> &'a str {
-        &self.text[self.pos..]
-    }
-    fn at_end(&self) -> bool {
-        self.rest().trim().is_empty()
-    }
-    fn skip_ws(&mut self) {
-        loop {
-            let r = self.rest();
-            let trimmed = r.trim_start();
-            self.pos += r.len() - trimmed.len();
-            if let Some(after) = trimmed.strip_prefix("--") {
-                let skip = after.find('\n').map(|i| i + 1).unwrap_or(after.len());
-                self.pos += 2 + skip;
-            } else if let Some(after) = trimmed.strip_prefix("/*") {
-                let skip = after.find("*/").map(|i| i + 2).unwrap_or(after.len());
-                self.pos += 2 + skip;
-            } else {
-                return;
-            }
-        }
-    }
-    fn eat(&mut self, c: char) -> bool {
-        if self.rest().starts_with(c) {
-            self.pos += c.len_utf8();
-            true
-        } else {
-            false
-        }
-    }
-    fn word(&mut self) -> String {
-        self.skip_ws();
-        let r = self.rest();
-        let end = r
-            .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
-            .unwrap_or(r.len());
-        self.pos += end;
-        r[..end].to_string()
-    }
-    fn literal(&mut self) -> Result<Literal, SqlError> {
-        let r = self.rest();
-        if let Some(q) = r.chars().next().filter(|c| *c == '\'' || *c == '"') {
-            let mut out = String::new();
-            let mut chars = r.char_indices().skip(1).peekable();
-            while let Some((i, c)) = chars.next() {
-                if c == q {
-                    if chars.peek().map(|(_, n)| *n) == Some(q) {
-                        out.push(q);
-                        chars.next();
-                        continue;
-                    }
-                    self.pos += i + 1;
-                    return Ok(Literal::Text(out));
-                }
-                out.push(c);
-            }
-            return Err(self.error("unterminated string literal"));
-        }
-        let w = self.word();
-        match w.to_ascii_lowercase().as_str() {
-            "true" => Ok(Literal::Bool(true)),
-            "false" => Ok(Literal::Bool(false)),
-            "null" => Ok(Literal::Null),
-            _ => w
-                .parse::<i64>()
-                .map(Literal::Integer)
-                .or_else(|_| w.parse::<f64>().map(Literal::Real))
-                .map_err(|_| self.error("expected a quoted string, a number, true, false or null")),
-        }
-    }
-    fn error(&self, msg: &str) -> SqlError {
-        let before = &self.text[..self.pos];
-        let line = before.matches('\n').count() as u64 + 1;
-        let col = before
-            .rsplit('\n')
-            .next()
-            .map(|l| l.chars().count())
-            .unwrap_or(0) as u64
-            + 1;
-        SqlError::Syntax {
-            message: format!("{msg} in EXEC"),
-            position: Some((line, col)),
-        }
-    }
 }
 
 #[cfg(test)]
