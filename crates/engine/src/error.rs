@@ -85,6 +85,10 @@ pub enum EngineError {
     /// An awaited operation ended FAILED or CANCEL_COMPLETE, or never finished in time.
     #[error("{0}")]
     OperationFailed(String),
+    /// The statement was cancelled from another thread (Ctrl-C in the shell, a Postgres
+    /// cancel request); nothing more was sent.
+    #[error("cancelled: the statement was stopped and no further API call was sent")]
+    Cancelled,
     /// Some requests of a mutation failed; the ones that went through are listed too, so
     /// nothing half-done goes unreported.
     #[error("{}", partial_message(done, failed))]

@@ -13,6 +13,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
+/// The error text of calls stopped by a cancel (Ctrl-C in the shell, a Postgres cancel).
+pub const CANCELLED: &str = "cancelled before it completed";
+
 /// Credentials per provider (the `--auth` JSON is keyed by provider name), resolved on the
 /// first call, so statements that send nothing (dry runs, invalid statements) never need them.
 pub struct CredentialSource {
@@ -56,6 +59,7 @@ pub struct HttpClient {
     pub stats: CallStats,
     permits: tokio::sync::Semaphore,
     log_requests: bool,
+    cancel: tokio::sync::watch::Sender<bool>,
     /// Pages fetched per listing at most (`--http.response.pageLimit`); None = every page.
     pub page_limit: Option<usize>,
     /// Listings cut short by `page_limit`, reported on stderr by the caller.
@@ -89,6 +93,7 @@ impl HttpClient {
             stats: CallStats::default(),
             permits: tokio::sync::Semaphore::new(options.concurrency.max(1)),
             log_requests: options.log_requests,
+            cancel: tokio::sync::watch::Sender::new(false),
             page_limit: options.page_limit,
             capped: Mutex::new(Vec::new()),
         })
@@ -97,6 +102,32 @@ impl HttpClient {
     /// Sends a request, retrying throttling, server and transport errors when the request
     /// is safe to repeat, within the retry policy; returns the decoded JSON body.
     pub async fn call(&self, req: &PreparedRequest) -> Result<Value, CallError> {
+        let mut cancelled = self.cancel.subscribe();
+        if *cancelled.borrow() {
+            return Err(CallError::Transport(CANCELLED.into()));
+        }
+        tokio::select! {
+            r = self.call_with_retries(req) => r,
+            _ = cancelled.wait_for(|c| *c) => Err(CallError::Transport(CANCELLED.into())),
+        }
+    }
+
+    /// Cancels the calls of the running statement: those waiting or in flight end with a
+    /// "cancelled" error, none is sent after this.
+    pub fn cancel(&self) {
+        self.cancel.send_replace(true);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.cancel.borrow()
+    }
+
+    /// Re-arms after a cancelled statement.
+    pub fn reset_cancel(&self) {
+        self.cancel.send_replace(false);
+    }
+
+    async fn call_with_retries(&self, req: &PreparedRequest) -> Result<Value, CallError> {
         let started = Instant::now();
         let key = format!(
             "{}|{}",

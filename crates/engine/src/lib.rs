@@ -108,6 +108,19 @@ pub struct Executed {
     pub failed_calls: Vec<FailedCall>,
 }
 
+/// Cancels the statement running on an `Engine` (see `Engine::cancel_handle`).
+pub struct CancelHandle {
+    ctx: Arc<Context>,
+    interrupt: rusqlite::InterruptHandle,
+}
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        self.ctx.http.cancel();
+        self.interrupt.interrupt();
+    }
+}
+
 /// Live counters of the statement being executed.
 #[derive(Clone)]
 pub struct Progress {
@@ -244,8 +257,33 @@ impl Engine {
     pub fn execute(&mut self, text: &str, line: usize) -> Result<Executed, EngineError> {
         self.ctx.reset_statement();
         self.ctx.http.stats.reset();
+        self.ctx.http.reset_cancel();
         let statement = parse_statement(text, line)?;
-        let outcome = match statement {
+        let outcome = self.execute_statement(statement).map_err(|e| match e {
+            // A mutation's report of what went through matters more than the cancel.
+            EngineError::PartialMutation { .. } => e,
+            _ if self.ctx.http.is_cancelled() => EngineError::Cancelled,
+            _ => e,
+        })?;
+        let mut notices = std::mem::take(&mut *self.ctx.http.capped.lock().expect("capped lock"));
+        let stats = &self.ctx.http.stats;
+        let retries = retry::CallStats::get(&stats.retries);
+        if retries > 0 {
+            notices.push(format!(
+                "{retries} request(s) retried ({} throttled responses); all retries succeeded",
+                retry::CallStats::get(&stats.throttled)
+            ));
+        }
+        let failed_calls = self.ctx.with_state(|s| std::mem::take(&mut s.failed_calls));
+        Ok(Executed {
+            outcome,
+            notices,
+            failed_calls,
+        })
+    }
+
+    fn execute_statement(&mut self, statement: Statement) -> Result<Outcome, EngineError> {
+        Ok(match statement {
             Statement::Query { sql, tables, hints } => {
                 let partial = self.allow_partial || hints.allow_partial;
                 self.ctx.with_state(|s| s.allow_partial = partial);
@@ -263,22 +301,17 @@ impl Engine {
             | Statement::Update { .. }
             | Statement::Delete { .. }
             | Statement::Exec { .. } => mutation::run(self, statement)?,
-        };
-        let mut notices = std::mem::take(&mut *self.ctx.http.capped.lock().expect("capped lock"));
-        let stats = &self.ctx.http.stats;
-        let retries = retry::CallStats::get(&stats.retries);
-        if retries > 0 {
-            notices.push(format!(
-                "{retries} request(s) retried ({} throttled responses); all retries succeeded",
-                retry::CallStats::get(&stats.throttled)
-            ));
-        }
-        let failed_calls = self.ctx.with_state(|s| std::mem::take(&mut s.failed_calls));
-        Ok(Executed {
-            outcome,
-            notices,
-            failed_calls,
         })
+    }
+
+    /// A handle another thread can use to cancel the running statement: SQLite stops at
+    /// its next step, calls waiting or in flight end, and no further call is sent. What a
+    /// mutation had already sent is reported (it may have taken effect).
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle {
+            ctx: self.ctx.clone(),
+            interrupt: self.conn.get_interrupt_handle(),
+        }
     }
 
     /// A handle the caller can poll from another thread to show progress.

@@ -1,6 +1,6 @@
 //! `stackql shell`: read statements interactively (a statement ends at `;` and may span
 //! lines), render them with the same template variables as `exec`, run them on an engine
-//! thread that Ctrl-C can abandon, and print results with `exec`'s output options. History
+//! thread that Ctrl-C can cancel, and print results with `exec`'s output options. History
 //! lives in the app root; tab completion comes from the registry ([`complete`]).
 
 pub mod complete;

@@ -1,12 +1,14 @@
 //! The engine of the shell on its own thread, so the prompt thread can wait for either the
-//! answer or Ctrl-C. The engine blocks in `execute` and cannot be interrupted from outside,
-//! so cancelling abandons the worker: its statement runs on to the end in the background
-//! (calls already sent complete; a listing keeps fetching its pages, each call bounded by
-//! --apirequesttimeout), its result is discarded, and a fresh engine takes its place.
+//! answer or Ctrl-C. Ctrl-C cancels through the engine's cancel handle: SQLite stops, calls
+//! in flight end and nothing more is sent, and the engine answers "cancelled" (a mutation
+//! lists what it had already sent). Should the engine not answer within a few seconds, the
+//! worker is abandoned and a fresh engine takes its place.
 
-use stackql_engine::{Engine, EngineError, Executed};
+use stackql_engine::{CancelHandle, Engine, EngineError, Executed};
 use std::sync::mpsc;
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
 
 pub type EngineFactory =
     Arc<dyn Fn() -> Result<Engine, Box<dyn std::error::Error + Send + Sync>> + Send + Sync>;
@@ -29,6 +31,8 @@ pub struct Worker {
     jobs: Option<mpsc::Sender<Job>>,
     runtime: tokio::runtime::Runtime,
     startup: Option<tokio::sync::oneshot::Receiver<String>>,
+    /// The running engine's cancel handle, set by the engine thread once it is up.
+    cancel: Arc<Mutex<Option<CancelHandle>>>,
 }
 
 impl Worker {
@@ -42,6 +46,7 @@ impl Worker {
             jobs: None,
             runtime,
             startup: None,
+            cancel: Arc::new(Mutex::new(None)),
         };
         w.spawn();
         Ok(w)
@@ -51,6 +56,8 @@ impl Worker {
         let (tx, rx) = mpsc::channel::<Job>();
         let (fail_tx, fail_rx) = tokio::sync::oneshot::channel();
         let factory = self.factory.clone();
+        let cancel_slot = self.cancel.clone();
+        *cancel_slot.lock().expect("cancel slot") = None;
         std::thread::Builder::new()
             .name("stackql-shell-engine".into())
             .spawn(move || {
@@ -62,6 +69,7 @@ impl Worker {
                     }
                 };
                 drop(fail_tx);
+                *cancel_slot.lock().expect("cancel slot") = Some(engine.cancel_handle());
                 for job in rx {
                     let _ = job.reply.send(engine.execute(&job.text, job.line));
                 }
@@ -87,11 +95,22 @@ impl Worker {
             self.spawn();
             return Answer::Unavailable(why);
         }
+        let cancel = self.cancel.clone();
         let result = self.runtime.block_on(async {
+            let mut answer = answer;
             tokio::select! {
-                r = answer => Some(r),
-                _ = tokio::signal::ctrl_c() => None,
+                r = &mut answer => return Some(r),
+                _ = tokio::signal::ctrl_c() => {}
             }
+            // Ctrl-C: ask the engine to stop, and give it a moment to say what it did.
+            let handle = cancel.lock().expect("cancel slot").take();
+            let Some(handle) = handle else { return None };
+            handle.cancel();
+            let r = tokio::time::timeout(Duration::from_secs(5), answer)
+                .await
+                .ok();
+            *cancel.lock().expect("cancel slot") = Some(handle);
+            r
         });
         match result {
             Some(Ok(r)) => Answer::Done(Box::new(r)),
