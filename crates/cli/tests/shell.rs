@@ -136,7 +136,8 @@ fn ctrl_c_cancels_a_slow_statement_and_the_shell_goes_on() {
     let started = Instant::now();
     s.send_control('c').unwrap();
     // The engine itself stops (its in-flight call is dropped) rather than being abandoned.
-    s.exp_string("cancelled: the statement was stopped").unwrap();
+    s.exp_string("cancelled: the statement was stopped")
+        .unwrap();
     s.exp_string(PROMPT).unwrap();
     assert!(
         started.elapsed() < Duration::from_secs(5),
