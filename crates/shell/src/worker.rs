@@ -104,7 +104,7 @@ impl Worker {
             }
             // Ctrl-C: ask the engine to stop, and give it a moment to say what it did.
             let handle = cancel.lock().expect("cancel slot").take();
-            let Some(handle) = handle else { return None };
+            let handle = handle?;
             handle.cancel();
             let r = tokio::time::timeout(Duration::from_secs(5), answer)
                 .await
