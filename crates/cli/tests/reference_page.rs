@@ -6,64 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use stackql_testkit::aws_registry;
-
-const REF_SELECT: &str =
-    "SELECT\nregion,\nimage_arn\nFROM aws.sagemaker.images\nWHERE region = 'us-east-1';";
-
-/// The page's "Required Properties" INSERT, verbatim.
-const REF_INSERT_REQUIRED: &str = r#"<<<json
-{
- "ImageName": "{{ ImageName }}",
- "ImageRoleArn": "{{ ImageRoleArn }}"
-}
->>>
---required properties only
-INSERT INTO aws.sagemaker.images (
- ImageName,
- ImageRoleArn,
- region
-)
-SELECT 
-{{ ImageName }},
- {{ ImageRoleArn }},
-'us-east-1';
-"#;
-
-/// The page's "All Properties" INSERT, verbatim.
-const REF_INSERT_ALL: &str = r#"<<<json
-{
- "ImageName": "{{ ImageName }}",
- "ImageRoleArn": "{{ ImageRoleArn }}",
- "ImageDisplayName": "{{ ImageDisplayName }}",
- "ImageDescription": "{{ ImageDescription }}",
- "Tags": [
-  {
-   "Value": "{{ Value }}",
-   "Key": "{{ Key }}"
-  }
- ]
-}
->>>
---all properties
-INSERT INTO aws.sagemaker.images (
- ImageName,
- ImageRoleArn,
- ImageDisplayName,
- ImageDescription,
- Tags,
- region
-)
-SELECT 
- {{ ImageName }},
- {{ ImageRoleArn }},
- {{ ImageDisplayName }},
- {{ ImageDescription }},
- {{ Tags }},
- 'us-east-1';
-"#;
-
-const REF_DELETE: &str = "DELETE FROM aws.sagemaker.images\nWHERE data__Identifier = '<ImageArn>'\nAND region = 'us-east-1';";
+use stackql_testkit::{aws_registry, reference_examples};
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/sagemaker-role";
 
@@ -75,7 +18,9 @@ fn write_iql(dir: &std::path::Path, name: &str, text: &str) -> String {
 
 fn create_image(reg: &std::path::Path, url: &str, name: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let awaited = REF_INSERT_REQUIRED.replace("INSERT INTO", "INSERT /*+ AWAIT */ INTO");
+    let awaited = reference_examples()
+        .insert_required
+        .replace("INSERT INTO", "INSERT /*+ AWAIT */ INTO");
     let f = write_iql(dir.path(), "insert.iql", &awaited);
     stackql(
         reg,
@@ -98,7 +43,11 @@ fn insert_required_properties_verbatim_sends_desired_state_string() {
     let reg = aws_registry();
     let emu = emulator(reg.root(), 20);
     let dir = tempfile::tempdir().unwrap();
-    let f = write_iql(dir.path(), "insert.iql", REF_INSERT_REQUIRED);
+    let f = write_iql(
+        dir.path(),
+        "insert.iql",
+        &reference_examples().insert_required,
+    );
     let run = stackql(
         reg.root(),
         Some(&emu.url()),
@@ -144,7 +93,9 @@ fn insert_all_properties_sends_tags_as_json_array_and_awaits() {
     let emu = emulator(reg.root(), 20);
     let dir = tempfile::tempdir().unwrap();
     // The page's text with the AWAIT hint added: the await path polls the request status.
-    let awaited = REF_INSERT_ALL.replace("INSERT INTO", "INSERT /*+ AWAIT */ INTO");
+    let awaited = reference_examples()
+        .insert_all
+        .replace("INSERT INTO", "INSERT /*+ AWAIT */ INTO");
     let f = write_iql(dir.path(), "insert_all.iql", &awaited);
     let run = stackql(
         reg.root(),
@@ -207,7 +158,7 @@ fn select_verbatim_follows_every_page() {
     let run = stackql(
         reg.root(),
         Some(&emu.url()),
-        &["exec", "-o", "json", REF_SELECT],
+        &["exec", "-o", "json", &reference_examples().select],
     )
     .ok();
     let rows = run.json();
@@ -306,7 +257,12 @@ fn delete_verbatim_then_awaited_failure_then_real_delete() {
     emu.server().clear_journal();
     // Verbatim: '<ImageArn>' is sent as is; Cloud Control accepts the request and the
     // failure only shows in the request's final status.
-    let run = stackql(reg.root(), Some(&emu.url()), &["exec", REF_DELETE]).ok();
+    let run = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &["exec", &reference_examples().delete],
+    )
+    .ok();
     assert!(
         run.stderr
             .contains("The operation was despatched successfully"),
@@ -323,7 +279,9 @@ fn delete_verbatim_then_awaited_failure_then_real_delete() {
     );
 
     // Awaited, the same statement fails with the error code and message, exit code 1.
-    let awaited = REF_DELETE.replace("DELETE FROM", "DELETE /*+ AWAIT */ FROM");
+    let awaited = reference_examples()
+        .delete
+        .replace("DELETE FROM", "DELETE /*+ AWAIT */ FROM");
     let run = stackql(reg.root(), Some(&emu.url()), &["exec", &awaited]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("FAILED"), "{}", run.stderr);
@@ -336,7 +294,7 @@ fn delete_verbatim_then_awaited_failure_then_real_delete() {
     let rows = stackql(
         reg.root(),
         Some(&emu.url()),
-        &["exec", "-o", "json", REF_SELECT],
+        &["exec", "-o", "json", &reference_examples().select],
     )
     .ok()
     .json();
@@ -350,7 +308,7 @@ fn signature_made_with_another_secret_is_refused() {
     let run = stackql_with_env(
         reg.root(),
         Some(&emu.url()),
-        &["exec", REF_SELECT],
+        &["exec", &reference_examples().select],
         &[
             ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE"),
             ("AWS_SECRET_ACCESS_KEY", "not-the-secret"),

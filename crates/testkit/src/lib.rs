@@ -122,3 +122,37 @@ pub fn test_credentials() -> (&'static str, &'static str) {
         stackql_emulator::DEFAULT_SECRET_ACCESS_KEY,
     )
 }
+
+/// The ```sql examples of the reference page `../shared/spec/aws.sagemaker.images.md`, read
+/// at test time so tests run the page's own text verbatim: SELECT, INSERT (required
+/// properties), INSERT (all properties), DELETE.
+pub struct ReferenceExamples {
+    pub select: String,
+    pub insert_required: String,
+    pub insert_all: String,
+    pub delete: String,
+}
+
+pub fn reference_examples() -> ReferenceExamples {
+    let path = shared_dir().join("spec/aws.sagemaker.images.md");
+    let page = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("the reference page {} is missing ({e})", path.display()));
+    let mut blocks = Vec::new();
+    let mut rest = page.as_str();
+    while let Some(start) = rest.find("```sql\n") {
+        let body = &rest[start + "```sql\n".len()..];
+        let end = body.find("```").expect("closed code block");
+        blocks.push(body[..end].to_string());
+        rest = &body[end + 3..];
+    }
+    let [select, insert_required, insert_all, delete]: [String; 4] =
+        blocks.try_into().unwrap_or_else(|b: Vec<String>| {
+            panic!("expected 4 SQL examples on the page, found {}", b.len())
+        });
+    ReferenceExamples {
+        select,
+        insert_required,
+        insert_all,
+        delete,
+    }
+}
