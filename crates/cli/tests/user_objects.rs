@@ -55,6 +55,24 @@ fn a_view_outlives_the_process_and_calls_the_api_when_selected() {
     );
     assert!(approot.path().join("app/stackql.db").is_file());
 
+    // EXPLAIN sees through the view to the call it makes, and sends nothing.
+    let explained = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &with_root(
+            &root,
+            &["exec", "-o", "json", "EXPLAIN SELECT * FROM my_images"],
+        ),
+    )
+    .ok()
+    .json();
+    assert_eq!(
+        explained[0]["method"],
+        "aws.cloud_control.resources.list_resources"
+    );
+    assert_eq!(explained[0]["region"], "us-east-1");
+    assert!(ops(&emu.journal(), "ListResources").is_empty());
+
     // A new process: the view is still there and its query runs now.
     let rows = stackql(
         reg.root(),

@@ -29,6 +29,9 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<ResultSet, Engin
 fn explain_inner(engine: &mut Engine, statement: Statement) -> Result<ResultSet, EngineError> {
     match statement {
         Statement::Query { sql, tables, .. } => {
+            // As in `Engine::execute`: a user view names no provider table itself.
+            engine.user.sync(&engine.conn)?;
+            let tables = engine.user.expand_tables(&sql, &tables);
             engine.query(&sql, &tables)?;
             let (plans, planning) = engine
                 .ctx
