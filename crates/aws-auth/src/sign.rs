@@ -44,6 +44,20 @@ impl Default for SignOptions {
     }
 }
 
+/// The canonical-path rules both signing and verification must agree on.
+pub(crate) fn set_path_modes(settings: &mut SigningSettings, normalize: bool, double_encode: bool) {
+    settings.uri_path_normalization_mode = if normalize {
+        UriPathNormalizationMode::Enabled
+    } else {
+        UriPathNormalizationMode::Disabled
+    };
+    settings.percent_encoding_mode = if double_encode {
+        PercentEncodingMode::Double
+    } else {
+        PercentEncodingMode::Single
+    };
+}
+
 /// Signs `request` in place with the default [`SignOptions`]: adds `X-Amz-Date`,
 /// `X-Amz-Security-Token` (temporary credentials) and `Authorization`.
 ///
@@ -108,16 +122,11 @@ pub fn sign_with(
     };
 
     let mut settings = SigningSettings::default();
-    settings.uri_path_normalization_mode = if options.normalize_path {
-        UriPathNormalizationMode::Enabled
-    } else {
-        UriPathNormalizationMode::Disabled
-    };
-    settings.percent_encoding_mode = if options.double_encode_path {
-        PercentEncodingMode::Double
-    } else {
-        PercentEncodingMode::Single
-    };
+    set_path_modes(
+        &mut settings,
+        options.normalize_path,
+        options.double_encode_path,
+    );
     settings.payload_checksum_kind = if options.content_sha256_header {
         PayloadChecksumKind::XAmzSha256
     } else {

@@ -8,8 +8,7 @@ use crate::amz_date::{format_amz_date, parse_amz_date};
 use crate::credentials::Credentials;
 use crate::sign::{identity, X_AMZ_CONTENT_SHA256, X_AMZ_DATE, X_AMZ_SECURITY_TOKEN};
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest,
-    SigningSettings, UriPathNormalizationMode,
+    PayloadChecksumKind, SessionTokenMode, SignableBody, SignableRequest, SigningSettings,
 };
 use http::header::AUTHORIZATION;
 use sha2::{Digest, Sha256};
@@ -441,16 +440,11 @@ fn recompute_signature(
     settings.excluded_headers = None;
     settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
     settings.session_token_mode = SessionTokenMode::Include;
-    settings.uri_path_normalization_mode = if options.normalize_path {
-        UriPathNormalizationMode::Enabled
-    } else {
-        UriPathNormalizationMode::Disabled
-    };
-    settings.percent_encoding_mode = if options.double_encode_path {
-        PercentEncodingMode::Double
-    } else {
-        PercentEncodingMode::Single
-    };
+    crate::sign::set_path_modes(
+        &mut settings,
+        options.normalize_path,
+        options.double_encode_path,
+    );
 
     let creds = Credentials::new(parsed.access_key_id.clone(), secret, token);
     let identity = identity(&creds);

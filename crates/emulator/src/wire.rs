@@ -49,29 +49,9 @@ pub enum ErrorKind {
     ServiceUnavailable,
 }
 
-/// Every kind, for lookups by name.
-const ALL_KINDS: [ErrorKind; 31] = [
-    ErrorKind::AlreadyExists,
-    ErrorKind::ClientTokenConflict,
-    ErrorKind::ConcurrentModification,
-    ErrorKind::ConcurrentOperation,
-    ErrorKind::GeneralService,
-    ErrorKind::HandlerFailure,
-    ErrorKind::HandlerInternalFailure,
-    ErrorKind::InvalidCredentials,
-    ErrorKind::InvalidRequest,
-    ErrorKind::NetworkFailure,
-    ErrorKind::NotStabilized,
-    ErrorKind::NotUpdatable,
-    ErrorKind::PrivateType,
-    ErrorKind::RequestTokenNotFound,
-    ErrorKind::ResourceConflict,
-    ErrorKind::ResourceNotFound,
-    ErrorKind::ServiceInternalError,
-    ErrorKind::ServiceLimitExceeded,
-    ErrorKind::Throttling,
-    ErrorKind::TypeNotFound,
-    ErrorKind::UnsupportedAction,
+/// The kinds the model does not declare (protocol, authentication and fault injection);
+/// with `ErrorKind::MODELLED`, every kind, for lookups by name.
+const UNMODELLED_KINDS: [ErrorKind; 10] = [
     ErrorKind::Validation,
     ErrorKind::UnknownOperation,
     ErrorKind::Serialization,
@@ -112,7 +92,11 @@ impl ErrorKind {
 
     /// The error kind with this `__type` name, if the emulator knows it.
     pub fn named(name: &str) -> Option<ErrorKind> {
-        ALL_KINDS.iter().copied().find(|k| k.name() == name)
+        Self::MODELLED
+            .iter()
+            .chain(UNMODELLED_KINDS.iter())
+            .copied()
+            .find(|k| k.name() == name)
     }
 
     /// The `__type` / `x-amzn-ErrorType` name.
