@@ -81,17 +81,16 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
             source_tables,
             hints,
         } => {
-            let (service, resource) = resolve(engine, &target)?;
-            let methods = verb_methods(&resource, SqlVerb::Insert, &target)?;
             let supplied: BTreeSet<String> = columns.iter().cloned().collect();
-            let method = choose_method(&methods, &supplied, &target, "INSERT INTO", |m| {
-                format!(
-                    "add {} to the column list, e.g. INSERT INTO {target} (..., {m}) SELECT ..., {}",
-                    if m.contains(',') { "them" } else { "it" },
-                    example_value(m)
-                )
-            })?;
-            check_columns(method, &supplied, &target, "INSERT INTO")?;
+            let (service, resource, method) =
+                plan(engine, &target, SqlVerb::Insert, "INSERT INTO", &supplied, |m| {
+                    format!(
+                        "add {} to the column list, e.g. INSERT INTO {target} (..., {m}) SELECT ..., {}",
+                        if m.contains(',') { "them" } else { "it" },
+                        example_value(m)
+                    )
+                })?;
+            let method = resource.method(&method)?;
             // The source runs first, in SQLite: it may itself read provider tables.
             let rows = engine.query(&source_sql, &source_tables)?;
             if rows.columns.len() != columns.len() {
@@ -127,12 +126,17 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
             predicates,
             hints,
         } => {
-            let (service, resource) = resolve(engine, &target)?;
-            let methods = verb_methods(&resource, SqlVerb::Delete, &target)?;
             let supplied: BTreeSet<String> =
                 predicates.iter().map(|p| p.column().to_string()).collect();
-            let method = choose_method(&methods, &supplied, &target, "DELETE FROM", where_how)?;
-            check_columns(method, &supplied, &target, "DELETE FROM")?;
+            let (service, resource, method) = plan(
+                engine,
+                &target,
+                SqlVerb::Delete,
+                "DELETE FROM",
+                &supplied,
+                where_how,
+            )?;
+            let method = resource.method(&method)?;
             let calls = calls_from_predicates(&predicates, &CallValues::default());
             send_all(
                 engine,
@@ -150,13 +154,12 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
             predicates,
             hints,
         } => {
-            let (service, resource) = resolve(engine, &target)?;
-            let methods = verb_methods(&resource, SqlVerb::Update, &target)?;
             let mut supplied: BTreeSet<String> =
                 predicates.iter().map(|p| p.column().to_string()).collect();
             supplied.extend(assignments.iter().map(|a| a.column.clone()));
-            let method = choose_method(&methods, &supplied, &target, "UPDATE", where_how)?;
-            check_columns(method, &supplied, &target, "UPDATE")?;
+            let (service, resource, method) =
+                plan(engine, &target, SqlVerb::Update, "UPDATE", &supplied, where_how)?;
+            let method = resource.method(&method)?;
             let mut base = CallValues::default();
             if !assignments.is_empty() {
                 let select = format!(
@@ -282,6 +285,25 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
             "EXPLAIN covers queries and provider mutations; user views, tables and REGISTRY are not explained".into(),
         )),
     }
+}
+
+/// The method an INSERT/UPDATE/DELETE uses: the first of the verb's methods whose required
+/// parameters `supplied` covers, with every supplied column known to it. Returns the
+/// method's name (it borrows from the resource, which the caller keeps).
+fn plan(
+    engine: &Engine,
+    target: &QualifiedName,
+    verb: SqlVerb,
+    verb_text: &str,
+    supplied: &BTreeSet<String>,
+    how: impl Fn(&str) -> String,
+) -> Result<(Arc<Service>, Arc<Resource>, String), EngineError> {
+    let (service, resource) = resolve(engine, target)?;
+    let methods = verb_methods(&resource, verb, target)?;
+    let method = choose_method(&methods, supplied, target, verb_text, how)?;
+    check_columns(method, supplied, target, verb_text)?;
+    let name = method.name.clone();
+    Ok((service, resource, name))
 }
 
 fn resolve(
