@@ -77,15 +77,9 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         for notice in &executed.notices {
             eprintln!("warning: {notice}");
         }
-        if !executed.failed_calls.is_empty() {
+        for (i, line) in executed.incomplete_report().iter().enumerate() {
             incomplete = true;
-            eprintln!(
-                "warning: the result is INCOMPLETE: {} call(s) failed after retries:",
-                executed.failed_calls.len()
-            );
-            for f in &executed.failed_calls {
-                eprintln!("  - {f}");
-            }
+            eprintln!("{}{line}", if i == 0 { "warning: " } else { "" });
         }
         match executed.outcome {
             Outcome::Rows(rs) => write_result(&mut out, &rs, &output_options)?,

@@ -121,6 +121,22 @@ impl CancelHandle {
     }
 }
 
+impl Executed {
+    /// What every front end says when partial results were allowed and calls failed: the
+    /// result is incomplete, and each failed call (empty when nothing failed).
+    pub fn incomplete_report(&self) -> Vec<String> {
+        if self.failed_calls.is_empty() {
+            return Vec::new();
+        }
+        let mut lines = vec![format!(
+            "the result is INCOMPLETE: {} call(s) failed after retries:",
+            self.failed_calls.len()
+        )];
+        lines.extend(self.failed_calls.iter().map(|f| format!("  - {f}")));
+        lines
+    }
+}
+
 /// Live counters of the statement being executed.
 #[derive(Clone)]
 pub struct Progress {

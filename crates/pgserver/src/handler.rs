@@ -306,12 +306,10 @@ fn notices(executed: &Executed) -> Vec<String> {
         .iter()
         .map(|n| format!("warning: {n}"))
         .collect();
-    out.extend(
-        executed
-            .failed_calls
-            .iter()
-            .map(|f| format!("the result is INCOMPLETE: a call failed after retries: {f}")),
-    );
+    let incomplete = executed.incomplete_report();
+    if !incomplete.is_empty() {
+        out.push(incomplete.join("\n"));
+    }
     if let Outcome::Mutations(results) = &executed.outcome {
         for m in results {
             out.push(

@@ -195,14 +195,8 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
                     for n in &executed.notices {
                         eprintln!("warning: {n}");
                     }
-                    if !executed.failed_calls.is_empty() {
-                        eprintln!(
-                            "warning: the result is INCOMPLETE: {} call(s) failed after retries:",
-                            executed.failed_calls.len()
-                        );
-                        for f in &executed.failed_calls {
-                            eprintln!("  - {f}");
-                        }
+                    for (i, line) in executed.incomplete_report().iter().enumerate() {
+                        eprintln!("{}{line}", if i == 0 { "warning: " } else { "" });
                     }
                     match executed.outcome {
                         Outcome::Rows(rs) => {

@@ -4,6 +4,7 @@
 //! the tables it reads and its predicates), which discovery and the docs generator describe.
 
 use crate::lexer::Lexer;
+use crate::statement::column_name;
 use crate::{Literal, QualifiedName, SqlError};
 use sqlparser::ast::{self, BinaryOperator, Expr, SelectItem, SetExpr, TableFactor};
 use sqlparser::dialect::SQLiteDialect;
@@ -323,11 +324,11 @@ pub fn view_shape(ddl: &str) -> Result<ViewShape, SqlError> {
     let mut columns = Vec::new();
     for item in &select.projection {
         let (name, source) = match item {
-            SelectItem::UnnamedExpr(e) => match ident(e) {
+            SelectItem::UnnamedExpr(e) => match column_name(e) {
                 Some(n) => (n.clone(), Some(n)),
                 None => (e.to_string(), None),
             },
-            SelectItem::ExprWithAlias { expr, alias } => (alias.value.clone(), ident(expr)),
+            SelectItem::ExprWithAlias { expr, alias } => (alias.value.clone(), column_name(expr)),
             other => (other.to_string(), None),
         };
         columns.push(ViewColumn { name, source });
@@ -363,15 +364,6 @@ pub fn view_shape(ddl: &str) -> Result<ViewShape, SqlError> {
     })
 }
 
-fn ident(e: &Expr) -> Option<String> {
-    match e {
-        Expr::Identifier(i) => Some(i.value.clone()),
-        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
-        Expr::Nested(inner) => ident(inner),
-        _ => None,
-    }
-}
-
 fn conjuncts(e: &Expr, out: &mut Vec<(String, Literal)>) {
     match e {
         Expr::BinaryOp {
@@ -388,7 +380,7 @@ fn conjuncts(e: &Expr, out: &mut Vec<(String, Literal)>) {
             op: BinaryOperator::Eq,
             right,
         } => {
-            if let (Some(col), Expr::Value(v)) = (ident(left), right.as_ref()) {
+            if let (Some(col), Expr::Value(v)) = (column_name(left), right.as_ref()) {
                 let lit = match &v.value {
                     ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
                         Literal::Text(s.clone())

@@ -481,7 +481,8 @@ fn string_wrapped_columns(q: &ast::Query) -> Vec<bool> {
     }
 }
 
-fn column_name(e: &Expr) -> Option<String> {
+/// The (last part of the) column an expression names, through parentheses.
+pub(crate) fn column_name(e: &Expr) -> Option<String> {
     match e {
         Expr::Identifier(i) => Some(i.value.clone()),
         Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()),
