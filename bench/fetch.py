@@ -38,10 +38,6 @@ def compose_registry(work):
     os.symlink(os.path.abspath(os.path.join(src, "provider.yaml")), os.path.join(dst, "provider.yaml"))
     for f in os.listdir(os.path.join(src, "services")):
         os.symlink(os.path.abspath(os.path.join(src, "services", f)), os.path.join(dst, "services", f))
-    overlay = os.path.join(ROOT, "testdata", "aws-overlay")
-    for f in os.listdir(overlay):
-        if f.endswith(".yaml"):
-            os.symlink(os.path.join(overlay, f), os.path.join(dst, "services", f))
     return os.path.join(work, "registry")
 
 

@@ -3,9 +3,8 @@
 # emulator, then run the reference page's SELECT, INSERT (awaited), SELECT and DELETE
 # (awaited) against it with the real binary, signed with the emulator's test keys.
 #
-# The registry is the May-2024 `aws` snapshot in ../shared/registry, completed with
-# testdata/aws-overlay/sagemaker.yaml (the snapshot does not ship sagemaker.yaml); the
-# snapshot files are linked into a temporary root, not copied.
+# The registry is the May-2024 `aws` snapshot in ../shared/registry as it ships (its own
+# sagemaker.yaml), read in place: nothing is written next to it (caches go to the app root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root_dir=$(pwd)
@@ -20,21 +19,16 @@ emu_pid=""
 cleanup() { [ -n "$emu_pid" ] && kill "$emu_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-# Registry root: snapshot files linked, overlay documents added.
-reg="$work/registry/src/aws/v00.00.00000"
-mkdir -p "$reg/services"
-ln -s "$(cd "$shared/registry/src/aws/v00.00.00000" && pwd)/provider.yaml" "$reg/provider.yaml"
-for f in "$shared"/registry/src/aws/v00.00.00000/services/*.yaml; do ln -s "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" "$reg/services/"; done
-for f in "$root_dir"/testdata/aws-overlay/*.yaml; do ln -sf "$f" "$reg/services/"; done
+registry="$(cd "$shared/registry" && pwd)"
 
-"$bin" emulator --registry "$work/registry" --port 0 > "$work/emulator.out" 2>&1 &
+"$bin" emulator --registry "$registry" --port 0 > "$work/emulator.out" 2>&1 &
 emu_pid=$!
 for _ in $(seq 1 100); do grep -q 'listening on' "$work/emulator.out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/emulator.out" | head -1)
 [ -n "$url" ] || { echo "demo: the emulator did not start:" >&2; cat "$work/emulator.out" >&2; exit 1; }
 
 export AWS_ENDPOINT_URL="$url" AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY'
-sq() { "$bin" --registry "$work/registry" "$@"; }
+sq() { "$bin" --registry "$registry" --approot "$work/approot" "$@"; }
 
 cat > "$work/insert.iql" <<'IQL'
 <<<json

@@ -1,6 +1,6 @@
 //! Discovery statements through the real binary: `SHOW PROVIDERS|SERVICES|RESOURCES|METHODS`,
 //! `SHOW INSERT INTO`, `DESCRIBE [EXTENDED]`, `DESCRIBE METHOD`, with LIKE and WHERE, against
-//! the May-2024 aws snapshot completed with the sagemaker overlay. Nothing is sent: the
+//! the May-2024 aws snapshot as it ships. Nothing is sent: the
 //! endpoint is an unroutable port, so any call would fail the statement.
 
 mod common;

@@ -1,6 +1,5 @@
-//! Test support: where `../shared` is, a temporary registry root made of the real `aws`
-//! snapshot (linked, never copied) plus the project's `testdata/aws-overlay` documents, and
-//! an emulator started on 127.0.0.1:0 in its own runtime.
+//! Test support: where `../shared` is, a temporary registry root linking the real `aws`
+//! snapshot (never copied), and an emulator started on 127.0.0.1:0 in its own runtime.
 
 use std::path::{Path, PathBuf};
 
@@ -43,9 +42,9 @@ impl TempRegistry {
     }
 }
 
-/// The May-2024 `aws` snapshot completed with `testdata/aws-overlay/*.yaml` (the snapshot
-/// lists sagemaker.yaml in provider.yaml but does not ship it). Snapshot files are
-/// symlinked, overlay files too; nothing is copied into the project.
+/// The May-2024 `aws` snapshot (all 220 service documents) in a temporary root of its own,
+/// so a test may add or remove documents without touching `../shared`. Snapshot files are
+/// symlinked; nothing is copied into the project.
 pub fn aws_registry() -> TempRegistry {
     let real = shared_registry().join("src/aws/v00.00.00000");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -56,15 +55,6 @@ pub fn aws_registry() -> TempRegistry {
     for entry in std::fs::read_dir(real.join("services")).expect("read snapshot services") {
         let path = entry.expect("entry").path();
         symlink(&path, &services.join(path.file_name().expect("name")));
-    }
-    let overlay = workspace_root().join("testdata/aws-overlay");
-    for entry in std::fs::read_dir(&overlay).expect("read overlay") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "yaml") {
-            let target = services.join(path.file_name().expect("name"));
-            let _ = std::fs::remove_file(&target);
-            symlink(&path, &target);
-        }
     }
     TempRegistry { dir }
 }
