@@ -218,12 +218,12 @@ fn server_default(m: &Method, param: &str) -> Option<String> {
     Some(format!("'{}'", default.replace('\'', "''")))
 }
 
-/// The parameters a caller must supply, as StackQL's "Required Params" lists them: a
-/// required `naive_<Prop>` object counts as `data__<Prop>` (its properties are not listed
-/// one by one), sorted.
+/// The parameters a caller must supply, as StackQL's "Required Params" lists them: the
+/// `naive_<Prop>` body object counts as `data__<Prop>` (its properties are not listed one by
+/// one), sorted.
 pub fn required_params(m: &Method) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    if let Some(prop) = m.required_nested_object() {
+    if let Some(prop) = m.body_object() {
         names.push(format!("data__{prop}"));
     }
     names.extend(
@@ -347,7 +347,7 @@ pub fn method_fields(m: &Method) -> Vec<[String; 5]> {
             p.description.clone(),
         ]);
     }
-    if let Some(prop) = m.required_nested_object() {
+    if let Some(prop) = m.body_object() {
         // The nested object itself is what the API requires; its properties are the columns.
         if let Some(schema) = m
             .request

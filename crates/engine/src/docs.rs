@@ -114,7 +114,7 @@ pub fn render_page(
     w.push_str("\n</tbody></table>\n\n");
     // Methods.
     w.push_str("## Methods\n\n<table><tbody>\n  <tr>\n    <th>Name</th>\n    <th>Accessible by</th>\n    <th>Required Params</th>\n  </tr>\n");
-    for m in describe::method_rows(registry, svc, res, false)? {
+    for m in docs_method_rows(registry, svc, res)? {
         let _ = write!(
             w,
             "  <tr>\n    <td><CopyableCode code=\"{}\" /></td>\n    <td><code>{}</code></td>\n    <td><CopyableCode code=\"{}\" /></td>\n  </tr>\n",
@@ -392,4 +392,35 @@ fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// The Methods table: the registry's methods, and for a resource whose SELECTs a view answers
+/// (no select method of its own) one row for that view, as the reference pages show it:
+/// `get_resource` when the view needs an identifier, else `list_resource`.
+fn docs_method_rows(
+    registry: &Registry,
+    svc: &Service,
+    res: &Resource,
+) -> Result<Vec<describe::MethodRow>, EngineError> {
+    let mut rows = describe::method_rows(registry, svc, res, false)?;
+    if res.select_view.is_some() && res.methods_for(SqlVerb::Select).is_empty() {
+        let mut required: Vec<String> = describe::select_requirements(registry, res)?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        required.sort();
+        let by_identifier = required.iter().any(|p| p.ends_with("Identifier"));
+        rows.push(describe::MethodRow {
+            name: if by_identifier {
+                "get_resource"
+            } else {
+                "list_resource"
+            }
+            .into(),
+            required,
+            verb: SqlVerb::Select.name(),
+            description: String::new(),
+        });
+    }
+    Ok(rows)
 }

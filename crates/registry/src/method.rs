@@ -315,6 +315,18 @@ impl Method {
         names
     }
 
+    /// For `naive_<Prop>` methods with a request body: `Prop`, the object the body is made of
+    /// (Cloud Control's `DesiredState`). The API needs it whether or not the schema marks it
+    /// required, so discovery lists it as `data__<Prop>`; planning uses
+    /// `required_nested_object` instead, which asks for one of its columns only when the
+    /// schema requires the object.
+    pub fn body_object(&self) -> Option<&str> {
+        match (&self.translate, &self.request) {
+            (BodyTranslate::NaiveNested(prop), Some(_)) => Some(prop.as_str()),
+            _ => None,
+        }
+    }
+
     /// For `naive_<Prop>` methods whose `Prop` is required: its name (any of its columns supplies it).
     pub fn required_nested_object(&self) -> Option<&str> {
         match (&self.translate, &self.request) {
