@@ -83,7 +83,7 @@ fn insert_required_properties_verbatim_sends_desired_state_string() {
         desired,
         json!({"ImageName": "my-image", "ImageRoleArn": ROLE})
     );
-    // drop_double_underscore_params: the registry's `__Image` query markers are not sent.
+    // The registry's `__Image` query markers are not sent.
     assert!(!c.path_and_query.contains("__"), "{}", c.path_and_query);
 }
 

@@ -175,7 +175,7 @@ pub fn build_request(
     {
         url = endpoint;
     }
-    let url = join_url(&url, &path, &query, method.drop_double_underscore_params);
+    let url = join_url(&url, &path, &query);
 
     if !headers
         .iter()
@@ -218,12 +218,12 @@ fn is_identifying(field: &str) -> bool {
     matches!(field, "TypeName" | "Identifier" | "RequestToken")
 }
 
-fn join_url(
-    base: &str,
-    path: &str,
-    extra: &[(String, String)],
-    drop_double_underscore: bool,
-) -> String {
+/// The server URL, the method's path and the query. Query names starting with `__` in a
+/// registry path (`?Action=CreateResource&__Image&__detailTransformed=true`) only keep
+/// paths distinct in the document: they are never sent, whether or not the document asks
+/// for `drop_double_underscore_params` (the May-2024 aws documents ask for it in a place
+/// StackQL does not read, and StackQL drops them too).
+fn join_url(base: &str, path: &str, extra: &[(String, String)]) -> String {
     let base = base.trim_end_matches('/');
     let (path_part, query_part) = match path.split_once('?') {
         Some((p, q)) => (p, Some(q)),
@@ -233,7 +233,7 @@ fn join_url(
         .into_iter()
         .flat_map(|q| q.split('&'))
         .filter(|kv| !kv.is_empty())
-        .filter(|kv| !(drop_double_underscore && kv.starts_with("__")))
+        .filter(|kv| !kv.starts_with("__"))
         .map(str::to_string)
         .collect();
     for (k, v) in extra {
@@ -261,12 +261,11 @@ mod tests {
                 "http://127.0.0.1:9/",
                 "/?Action=CreateResource&Version=2021-09-30&__Image&__detailTransformed=true",
                 &[],
-                true
             ),
             "http://127.0.0.1:9/?Action=CreateResource&Version=2021-09-30"
         );
         assert_eq!(
-            join_url("https://h", "/a", &[("k".into(), "a b".into())], false),
+            join_url("https://h", "/a", &[("k".into(), "a b".into())]),
             "https://h/a?k=a+b"
         );
     }

@@ -92,8 +92,6 @@ pub struct Method {
     pub response: ResponseSpec,
     pub translate: BodyTranslate,
     pub pagination: Option<Pagination>,
-    /// Drop `__`-prefixed query parameters from the path (`drop_double_underscore_params`).
-    pub drop_double_underscore_params: bool,
     /// Row columns from the response schema: (name, type, description).
     pub columns: Vec<(String, ColumnType, String)>,
 }
@@ -290,8 +288,6 @@ impl Method {
             response,
             translate,
             pagination,
-            drop_double_underscore_params: service.request_translate.as_deref()
-                == Some("drop_double_underscore_params"),
             columns,
         })
     }

@@ -127,7 +127,6 @@ fn awscc_images_view_and_naive_desired_state() {
         BodyTranslate::NaiveNested("DesiredState".into())
     );
     assert!(create.request.as_ref().unwrap().nested_string_only);
-    assert!(create.drop_double_underscore_params);
     let tags = create.param("Tags").unwrap();
     assert_eq!(tags.column_type().name(), "array");
     assert_eq!(
