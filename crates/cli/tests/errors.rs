@@ -256,7 +256,8 @@ fn http_log_names_requests_never_secrets() {
 
 /// Each subcommand takes only the flags it uses: the emulator has no output format, no
 /// dry run and no request log, so they are usage errors there, not silently ignored; flags
-/// written before the subcommand (StackQL's style) belong to it all the same.
+/// written before the subcommand (StackQL's style) belong to it all the same; `registry`
+/// refuses --dryrun.
 #[test]
 fn the_emulator_takes_only_its_own_flags() {
     let reg = aws_registry();
@@ -295,6 +296,9 @@ fn the_emulator_takes_only_its_own_flags() {
             help.stdout
         );
     }
+    // `registry pull` cannot be rehearsed: --dryrun is refused there, not ignored.
+    let r = stackql(reg.root(), None, &["registry", "--dryrun", "pull", "aws"]);
+    fails(&r, "--dryrun: `stackql registry`");
     // Flags before the subcommand still work for the subcommands that have them.
     let r = stackql(
         reg.root(),
