@@ -2,8 +2,10 @@
 //! directory (or `--configfile PATH`). StackQL reads it as a Java properties file keyed by
 //! flag name (`output=json`, `http.response.pageLimit: 5`, `registry {"url": "..."}`) and
 //! applies each key whose flag was not given on the command line; so do we, by turning the
-//! file's entries into flags placed before the command line's. Keys that are not flags of
-//! this build are reported on stderr rather than dropped silently.
+//! file's entries into flags placed before the command line's (right after the subcommand:
+//! `argv` comes here with the subcommand first). A key is applied only to the subcommands
+//! that have that flag (`output=json` means nothing to `emulator`); keys that are flags of
+//! no subcommand are reported on stderr rather than dropped silently.
 
 use crate::args::Cli;
 use anyhow::{bail, Context};
@@ -13,7 +15,7 @@ use std::path::PathBuf;
 
 pub const DEFAULT_FILE: &str = ".stackqlrc";
 
-/// `argv` with the config file's defaults inserted after the program name.
+/// `argv` (subcommand first) with the config file's defaults inserted after the subcommand.
 pub fn args_with_config(argv: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
     let strings: Vec<String> = argv
         .iter()
@@ -34,16 +36,29 @@ pub fn args_with_config(argv: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
     let entries = parse_properties(&text)
         .with_context(|| format!("in the config file {}", path.display()))?;
     let command = Cli::command();
+    let Some(subcommand) = strings
+        .get(1)
+        .and_then(|name| command.find_subcommand(name))
+    else {
+        // No subcommand (`--help`, `--version`, or a usage error clap reports): no defaults.
+        return Ok(argv);
+    };
     let mut injected: Vec<OsString> = Vec::new();
     for (key, value) in entries {
-        let Some(arg) = command
+        let Some(arg) = subcommand
             .get_arguments()
             .find(|a| a.get_long() == Some(key.as_str()))
         else {
-            eprintln!(
-                "warning: {}: '{key}' is not a flag of this build; ignored",
-                path.display()
-            );
+            let elsewhere = command.get_subcommands().any(|s| {
+                s.get_arguments()
+                    .any(|a| a.get_long() == Some(key.as_str()))
+            });
+            if !elsewhere {
+                eprintln!(
+                    "warning: {}: '{key}' is not a flag of this build; ignored",
+                    path.display()
+                );
+            }
             continue;
         };
         if key == "configfile" || given_on_command_line(&strings, &key, arg.get_short()) {
@@ -63,6 +78,7 @@ pub fn args_with_config(argv: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
     }
     let mut out = Vec::with_capacity(argv.len() + injected.len());
     let mut it = argv.into_iter();
+    out.extend(it.next());
     out.extend(it.next());
     out.extend(injected);
     out.extend(it);

@@ -1,5 +1,8 @@
 //! `stackql exec`: read the script, render its template, run each statement, print rows
-//! on stdout (or --outfile) and everything else on stderr; exit 1 at the first failure.
+//! on stdout (or --outfile) and everything else on stderr; exit 1 at the first failure,
+//! 130 when interrupted (SIGINT/SIGTERM: see [`crate::interrupt`]).
+//! `--dryrun` prints each statement as it would run ([`stackql_engine::dry_run`]) and sends
+//! nothing.
 
 use crate::args::{ExecArgs, GlobalArgs};
 use crate::registry_flag;
@@ -10,7 +13,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
+pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let script = match (&args.query, &global.infile) {
         (Some(_), Some(_)) => {
             bail!("give the query either as an argument or with --infile, not both")
@@ -31,13 +34,14 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
     let output_options = output_options(global)?;
 
     if global.dryrun {
-        // Parse every statement so a dry run also catches syntax errors, then print them.
-        for s in &statements {
-            stackql_sql::parse_statement(&s.text, s.line)?;
-        }
+        // Every statement is checked before any is printed.
+        let shown = statements
+            .iter()
+            .map(|s| stackql_engine::dry_run(&s.text, s.line))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut out = std::io::stdout().lock();
-        for s in &statements {
-            writeln!(out, "{};", s.text)?;
+        for s in shown {
+            writeln!(out, "{s}")?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -53,6 +57,8 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         let _ = std::fs::create_dir_all(options.registry_root.join("src"));
     }
     let mut engine = Engine::new(options)?;
+    let interrupts = crate::interrupt::Interrupts::install(engine.cancel_handle())
+        .context("cannot watch for Ctrl-C")?;
     let show_progress = !global.quiet && std::io::stderr().is_terminal();
     let mut incomplete = false;
 
@@ -64,9 +70,17 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     for s in &statements {
+        if interrupts.interrupted() {
+            break;
+        }
         let progress = show_progress.then(|| crate::progress::Display::start(engine.progress()));
         let executed = engine.execute(&s.text, s.line);
         drop(progress);
+        if interrupts.interrupted() {
+            out.flush()?;
+            report_interrupted(executed);
+            return Ok(ExitCode::from(crate::interrupt::EXIT_INTERRUPTED));
+        }
         let executed = match executed {
             Ok(e) => e,
             Err(e) => {
@@ -91,12 +105,33 @@ pub fn run(global: &GlobalArgs, args: ExecArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
+    if interrupts.interrupted() {
+        eprintln!("interrupted: the remaining statements were not run");
+        return Ok(ExitCode::from(crate::interrupt::EXIT_INTERRUPTED));
+    }
     // Partial results are results, but not success: scripts must be able to tell.
     Ok(if incomplete {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What the interrupted statement had done: every write sent, with its target, request
+/// token or identifier and last known status (the engine's report of a cancelled
+/// mutation lists them), so nothing half-done goes unmentioned.
+fn report_interrupted(executed: Result<stackql_engine::Executed, stackql_engine::EngineError>) {
+    match executed {
+        Ok(executed) => {
+            if let Outcome::Mutations(results) = executed.outcome {
+                for line in results.iter().flat_map(|m| m.report_lines()) {
+                    eprintln!("{line}");
+                }
+            }
+        }
+        Err(e) => eprintln!("error: {e}"),
+    }
+    eprintln!("interrupted: the remaining statements were not run");
 }
 
 /// Template variables from --var and --iqldata (shared by exec and shell).

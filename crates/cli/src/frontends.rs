@@ -1,7 +1,7 @@
 //! Wiring of `stackql shell` and `stackql srv`: both build engines from the same global
 //! flags as `exec` (through `exec::engine_options`), one per session.
 
-use crate::args::GlobalArgs;
+use crate::args::{GlobalArgs, ListenArgs};
 use crate::exec;
 use anyhow::Context;
 use stackql_engine::Engine;
@@ -27,22 +27,27 @@ pub fn shell(global: GlobalArgs) -> anyhow::Result<ExitCode> {
         vars: exec::template_vars(&global)?,
         history: global.approot.join(".stackql_history"),
         outfile: global.outfile.clone(),
+        dry_run: global.dryrun,
         engines: engine_factory(Arc::new(global)),
     };
     stackql_shell::run(config)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn srv(global: GlobalArgs, args: stackql_pgserver::SrvArgs) -> anyhow::Result<ExitCode> {
+pub fn srv(
+    global: GlobalArgs,
+    listen: ListenArgs,
+    args: stackql_pgserver::SrvArgs,
+) -> anyhow::Result<ExitCode> {
     // Fail at start, not at the first connection, when the registry or flags are wrong.
     Engine::new(exec::engine_options(&global)?).context("cannot start the engine")?;
-    let tls = match &global.pgsrv_tls {
+    let tls = match &listen.tls {
         Some(flag) => Some(stackql_pgserver::parse_tls_flag(flag)?),
         None => None,
     };
     let auth = args.password_auth(|k| std::env::var(k).ok())?;
-    let address = global
-        .pgsrv_address
+    let address = listen
+        .address
         .clone()
         .unwrap_or_else(|| "127.0.0.1".to_string());
     if auth.is_none() && !is_loopback(&address) {
@@ -53,9 +58,10 @@ pub fn srv(global: GlobalArgs, args: stackql_pgserver::SrvArgs) -> anyhow::Resul
     }
     let config = stackql_pgserver::ServerConfig {
         address,
-        port: global.pgsrv_port.unwrap_or(stackql_pgserver::DEFAULT_PORT),
+        port: listen.port.unwrap_or(stackql_pgserver::DEFAULT_PORT),
         tls,
         auth,
+        dry_run: global.dryrun,
         engines: engine_factory(Arc::new(global)),
     };
     stackql_pgserver::run(config)?;

@@ -7,6 +7,7 @@ mod config_file;
 mod docs;
 mod exec;
 mod frontends;
+mod interrupt;
 mod progress;
 mod registry_cmd;
 mod registry_flag;
@@ -16,7 +17,8 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // Defaults from .stackqlrc / --configfile become flags that the command line overrides.
-    let argv = match config_file::args_with_config(std::env::args_os().collect()) {
+    let argv = args::subcommand_first(std::env::args_os().collect());
+    let argv = match config_file::args_with_config(argv) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -34,20 +36,25 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
-    cli.global.refuse_unsupported(&cli.command)?;
+    if let Some(global) = cli.command.global() {
+        global.refuse_unsupported(&cli.command)?;
+    }
     match cli.command {
-        args::Command::Exec(exec_args) => exec::run(&cli.global, exec_args),
-        args::Command::Docs(docs_args) => docs::run(&cli.global, docs_args),
+        args::Command::Exec(exec_args) => {
+            let global = &exec_args.global;
+            exec::run(global, &exec_args)
+        }
+        args::Command::Docs(docs) => docs::run(&docs.location.to_global(), docs.docs),
         args::Command::Emulator(emu) => {
-            let root = registry_flag::resolve_optional(&cli.global)?;
+            let root = registry_flag::resolve_optional(&emu.location.to_global())?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(stackql_emulator::run(emu, root))?;
+            runtime.block_on(stackql_emulator::run(emu.emulator, root))?;
             Ok(ExitCode::SUCCESS)
         }
-        args::Command::Shell => frontends::shell(cli.global),
-        args::Command::Srv(srv) => frontends::srv(cli.global, srv),
-        args::Command::Registry { rest } => registry_cmd::run(&cli.global, &rest),
+        args::Command::Shell(shell) => frontends::shell(shell.global),
+        args::Command::Srv(srv) => frontends::srv(srv.global, srv.listen, srv.srv),
+        args::Command::Registry(r) => registry_cmd::run(&r.global, &r.rest),
     }
 }

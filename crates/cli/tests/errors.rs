@@ -256,3 +256,58 @@ fn http_log_names_requests_never_secrets() {
     let bad = stackql(reg.root(), None, &["exec", "--loglevel=loud", "SELECT 1"]);
     fails(&bad, "--loglevel loud: expected one of");
 }
+
+/// Each subcommand takes only the flags it uses: the emulator has no output format, no
+/// dry run and no request log, so they are usage errors there, not silently ignored; flags
+/// written before the subcommand (StackQL's style) belong to it all the same; `registry`
+/// refuses --dryrun.
+#[test]
+fn the_emulator_takes_only_its_own_flags() {
+    let reg = aws_registry();
+    for flags in [&["-v"][..], &["--dryrun"], &["-o", "json"]] {
+        let mut args = vec!["emulator", "--port", "0"];
+        args.extend_from_slice(flags);
+        let r = stackql(reg.root(), None, &args);
+        assert_eq!(r.code, 2, "{flags:?} must be a usage error: {}", r.stderr);
+        assert!(
+            r.stderr.contains("unexpected argument") && r.stderr.contains(flags[0]),
+            "{flags:?}: {}",
+            r.stderr
+        );
+        // Before the subcommand it is the same flag of the same subcommand.
+        let mut before = flags.to_vec();
+        before.extend_from_slice(&["emulator", "--port", "0"]);
+        let r = stackql(reg.root(), None, &before);
+        assert_eq!(r.code, 2, "{flags:?} before emulator: {}", r.stderr);
+    }
+    let help = stackql(reg.root(), None, &["emulator", "--help"]).ok();
+    assert!(
+        help.stdout.contains("--complete-after-polls"),
+        "{}",
+        help.stdout
+    );
+    for foreign in [
+        "--output",
+        "--dryrun",
+        "--verbose",
+        "--pgsrv.port",
+        "--auth",
+    ] {
+        assert!(
+            !help.stdout.contains(foreign),
+            "emulator --help lists {foreign}:\n{}",
+            help.stdout
+        );
+    }
+    // `registry pull` cannot be rehearsed: --dryrun is refused there, not ignored.
+    let r = stackql(reg.root(), None, &["registry", "--dryrun", "pull", "aws"]);
+    fails(&r, "--dryrun: `stackql registry`");
+    // Flags before the subcommand still work for the subcommands that have them.
+    let r = stackql(
+        reg.root(),
+        None,
+        &["--dryrun", "-o", "json", "exec", "SELECT 1"],
+    )
+    .ok();
+    assert_eq!(r.stdout, "SELECT 1;\n");
+}

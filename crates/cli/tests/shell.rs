@@ -1,7 +1,7 @@
 //! `stackql shell` through a pseudo-terminal (rexpect) driving the real binary against the
 //! emulator: a multi-line SELECT, tab completion of services, resources and regions,
-//! Ctrl-C cancelling a slow statement without leaving the shell, history in the app root,
-//! and exit.
+//! Ctrl-C cancelling a slow statement without leaving the shell (and listing the writes an
+//! interrupted INSERT had sent), `--dryrun`, history in the app root, and exit.
 
 mod common;
 
@@ -16,11 +16,16 @@ use std::time::{Duration, Instant};
 const PROMPT: &str = "stackql  >> ";
 
 fn shell(registry: &Path, endpoint: &str, approot: &Path) -> PtySession {
+    shell_with(registry, endpoint, approot, &[])
+}
+
+fn shell_with(registry: &Path, endpoint: &str, approot: &Path, extra: &[&str]) -> PtySession {
     let (key, secret) = stackql_testkit::test_credentials();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackql"));
     cmd.arg(format!("--registry={}", registry.display()))
         .arg(format!("--approot={}", approot.display()))
         .arg("shell")
+        .args(extra)
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", key)
         .env("AWS_SECRET_ACCESS_KEY", secret)
@@ -149,4 +154,84 @@ fn ctrl_c_cancels_a_slow_statement_and_the_shell_goes_on() {
     s.exp_string(PROMPT).unwrap();
     type_line(&mut s, "\\q");
     s.exp_eof().unwrap();
+}
+
+#[test]
+fn dryrun_prints_the_insert_and_sends_nothing() {
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    let approot = tempfile::tempdir().unwrap();
+    let mut s = shell_with(
+        reg.root(),
+        &emu.url(),
+        approot.path(),
+        &["--dryrun", "--var", "img=dry-img"],
+    );
+    type_line(
+        &mut s,
+        "INSERT /*+ AWAIT */ INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT {{ img }}, 'arn:aws:iam::123456789012:role/r', 'us-east-1';",
+    );
+    // The statement as it would run: rendered (the typed line only has the placeholder).
+    s.exp_string("SELECT 'dry-img', 'arn:aws:iam::123456789012:role/r', 'us-east-1';")
+        .unwrap();
+    s.exp_string(PROMPT).unwrap();
+    // A syntax error is still an error under --dryrun.
+    type_line(&mut s, "SELEC 1;");
+    s.exp_string("error").unwrap();
+    s.exp_string(PROMPT).unwrap();
+    type_line(&mut s, "\\q");
+    s.exp_eof().unwrap();
+    assert!(
+        emu.journal().is_empty(),
+        "--dryrun sent {} request(s)",
+        emu.journal().len()
+    );
+}
+
+#[test]
+fn ctrl_c_during_an_awaited_insert_lists_the_write_it_sent() {
+    let reg = aws_registry();
+    let emu = Emulator::start(EmulatorConfig {
+        registry_root: Some(reg.root().to_path_buf()),
+        // Never final while the test runs: the INSERT stays in its await, polling with
+        // growing pauses (up to 5 s) that Ctrl-C must not have to wait out.
+        completion: stackql_emulator::Completion {
+            polls: 10_000,
+            delay: Duration::ZERO,
+        },
+        ..EmulatorConfig::default()
+    });
+    let approot = tempfile::tempdir().unwrap();
+    let mut s = shell(reg.root(), &emu.url(), approot.path());
+    type_line(
+        &mut s,
+        "INSERT /*+ AWAIT */ INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT 'cut-img', 'arn:aws:iam::123456789012:role/r', 'us-east-1';",
+    );
+    let token = wait_for_status_poll(&emu);
+    s.send_control('c').unwrap();
+    s.exp_string("cancelled").unwrap();
+    s.exp_string("INSERT aws.sagemaker.images").unwrap();
+    s.exp_string(&format!("request token {token}")).unwrap();
+    s.exp_string(PROMPT).unwrap();
+    type_line(&mut s, "\\q");
+    s.exp_eof().unwrap();
+}
+
+/// Waits until the statement polls the status of its request; returns the request token.
+fn wait_for_status_poll(emu: &Emulator) -> String {
+    let started = Instant::now();
+    loop {
+        let journal = emu.journal();
+        if let Some(poll) = ops(&journal, "GetResourceRequestStatus").first() {
+            return body(poll)["RequestToken"]
+                .as_str()
+                .expect("RequestToken")
+                .to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the INSERT never polled its status"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

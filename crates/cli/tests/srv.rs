@@ -1,6 +1,8 @@
 //! `stackql srv` with the real `psql` client (Debian package postgresql-client): the
 //! reference page's INSERT and SELECT over TLS with SCRAM password authentication, errors
-//! with SQLSTATE codes, and `--pgsrv.*` flags refused outside `srv`.
+//! with SQLSTATE codes, `--pgsrv.*` flags refused outside `srv`, `--dryrun`, failed
+//! passwords naming the user, the no-TLS password warning, and a runaway query stopping when
+//! its client goes away.
 
 mod common;
 
@@ -9,10 +11,14 @@ use stackql_testkit::aws_registry;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 struct Srv {
     child: Child,
     port: u16,
+    /// Every stderr line the server printed so far.
+    stderr: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for Srv {
@@ -56,8 +62,18 @@ fn srv(registry: &Path, endpoint: &str, extra: &[&str], password: Option<&str>) 
         .unwrap_or_else(|| panic!("unexpected first line: {line}"));
     let port = addr["127.0.0.1:".len()..].parse().unwrap();
     // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Srv { child, port }
+    let stderr = Arc::new(Mutex::new(vec![line.clone()]));
+    let sink = stderr.clone();
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(l);
+        }
+    });
+    Srv {
+        child,
+        port,
+        stderr,
+    }
 }
 
 fn psql(port: u16, sslmode: &str, password: &str, sql: &str) -> Output {
@@ -155,6 +171,116 @@ fn pgsrv_flags_are_refused_outside_srv() {
         None,
         &["exec", "--pgsrv.port", "5466", "SELECT 1"],
     );
-    assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("stackql srv"), "{}", run.stderr);
+    assert_eq!(run.code, 2, "a usage error");
+    assert!(run.stderr.contains("--pgsrv.port"), "{}", run.stderr);
+}
+
+#[test]
+fn dryrun_insert_through_psql_returns_the_statement_and_sends_nothing() {
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    let server = srv(reg.root(), &emu.url(), &["--dryrun"], None);
+    let insert = "INSERT /*+ AWAIT */ INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT 'dry-psql', 'arn:aws:iam::123456789012:role/r', 'us-east-1'";
+    let out = psql(server.port, "disable", "", &format!("{insert};"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(stdout, format!("{insert};\n"));
+    assert!(
+        emu.journal().is_empty(),
+        "--dryrun sent {} request(s)",
+        emu.journal().len()
+    );
+}
+
+#[test]
+fn failed_password_names_the_user_is_slowed_and_cleartext_without_tls_is_warned() {
+    let reg = aws_registry();
+    let server = srv(
+        reg.root(),
+        "http://127.0.0.1:9",
+        &["--pgsrv.authmethod", "password"],
+        Some("pw-for-tests"),
+    );
+    let started = Instant::now();
+    let out = psql(server.port, "disable", "wrong", "SELECT 1");
+    assert!(!out.status.success(), "a wrong password is refused");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("user \"tester\""), "{stderr}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "refused after {:?}",
+        started.elapsed()
+    );
+    let lines = server.stderr.lock().unwrap().join("\n");
+    assert!(
+        lines.contains("warning: --pgsrv.authmethod without --pgsrv.tls"),
+        "{lines}"
+    );
+}
+
+/// CPU time (user + system) the process has used, from /proc (clock ticks of 10 ms).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which may hold spaces) start at state (field 3).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+fn cpu_over(pid: u32, window: Duration) -> f64 {
+    let before = cpu_seconds(pid);
+    std::thread::sleep(window);
+    cpu_seconds(pid) - before
+}
+
+#[test]
+fn a_runaway_query_stops_when_its_client_goes_away() {
+    let reg = aws_registry();
+    let server = srv(reg.root(), "http://127.0.0.1:9", &[], None);
+    let pid = server.child.id();
+    let mut client = Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} user=tester dbname=stackql sslmode=disable",
+            server.port
+        ))
+        .args([
+            "-X",
+            "-c",
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("psql must be installed (Debian package postgresql-client)");
+    // It burns CPU: wait until it has used 0.3 s, however loaded the machine is, and
+    // note how fast it burned.
+    let base = cpu_seconds(pid);
+    let started = Instant::now();
+    while cpu_seconds(pid) - base < 0.3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the runaway query never kept the server busy"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let burn_time = started.elapsed().as_secs_f64();
+    let rate = 0.3 / burn_time;
+    // The client vanishes without a word (as a killed psql or a dropped pool does).
+    client.kill().unwrap();
+    client.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let window = Duration::from_secs_f64((3.0 * burn_time).max(2.0));
+    let after = cpu_over(pid, window);
+    assert!(
+        after < rate * window.as_secs_f64() / 10.0,
+        "the server still burns {after}s of CPU in {window:?} after the client left (it burned {rate} s/s before)"
+    );
+    // And it still serves.
+    let out = psql(server.port, "disable", "", "SELECT 40 + 2");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
 }

@@ -5,6 +5,12 @@
 //! that acknowledges it is sent. The database runs in WAL mode with `synchronous=NORMAL`:
 //! a committed transaction survives the process being killed (`kill -9`), which is the
 //! promise made; only a power loss can take the last commits.
+//!
+//! One emulator per file: the state lives in memory too, so two processes sharing a file
+//! would each overwrite what the other wrote. An advisory lock on `<FILE>.lock` (held for
+//! the emulator's life, released by the OS even on `kill -9`) makes a second one fail at
+//! start. A sidecar rather than the database itself: SQLite's own POSIX locks on the file
+//! would be dropped when any other descriptor of it is closed.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -27,10 +33,45 @@ pub enum PersistError {
     Json(#[from] serde_json::Error),
 }
 
+/// Takes the exclusive advisory lock of the state file, or says who to stop.
+fn lock_state(path: &Path) -> Result<std::fs::File, EmulatorError> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let err = |message: String| EmulatorError::State {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            err(format!(
+                "cannot open the lock file {}: {e}",
+                lock_path.display()
+            ))
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(err(format!(
+            "another emulator is using this state file (it holds {}); stop it or give this one another --state",
+            lock_path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(err(format!(
+            "cannot lock {}: {e}",
+            lock_path.display()
+        ))),
+    }
+}
+
 #[derive(Debug)]
 pub struct Persistence {
     conn: Connection,
     path: PathBuf,
+    /// Held, not read: the lock lasts as long as this descriptor is open.
+    _lock: std::fs::File,
 }
 
 impl Persistence {
@@ -40,6 +81,7 @@ impl Persistence {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
+        let lock = lock_state(path)?;
         let conn = Connection::open(path).map_err(|e| err(&e))?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL;
@@ -83,6 +125,7 @@ impl Persistence {
         Ok(Persistence {
             conn,
             path: path.to_path_buf(),
+            _lock: lock,
         })
     }
 

@@ -236,3 +236,29 @@ async fn seed_file_loads_resources() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_second_emulator_on_the_same_state_file_is_refused() {
+    let dir = temp_dir("lock");
+    let state = dir.join("state.db");
+    let config = || EmulatorConfig {
+        state_file: Some(state.clone()),
+        ..registry_config()
+    };
+    let first = start(config(), 0).await.unwrap();
+    let err = start(config(), 0)
+        .await
+        .err()
+        .expect("a second emulator on the same --state must not start");
+    let message = err.to_string();
+    assert!(
+        message.contains("another emulator is using this state file")
+            && message.contains("state.db"),
+        "{message}"
+    );
+    // The lock goes with the first emulator: the file can be used again.
+    first.shutdown().await;
+    let again = start(config(), 0).await.unwrap();
+    again.shutdown().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -77,6 +77,12 @@ pub async fn await_final(
                 w
             }
         };
-        tokio::time::sleep(wait.min(deadline - now)).await;
+        // A cancel must not wait out the pause: the caller reports the last status now.
+        tokio::select! {
+            _ = tokio::time::sleep(wait.min(deadline - now)) => {}
+            _ = http.cancelled() => {
+                return Err(AwaitError::Call(CallError::Transport(crate::http::CANCELLED.into())));
+            }
+        }
     }
 }

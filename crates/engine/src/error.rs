@@ -89,6 +89,15 @@ pub enum EngineError {
     /// cancel request); nothing more was sent.
     #[error("cancelled: the statement was stopped and no further API call was sent")]
     Cancelled,
+    /// A mutation was cancelled (Ctrl-C, SIGINT/SIGTERM, a Postgres cancel) after sending
+    /// some of its writes: each is listed with its target, request token or identifier and
+    /// last known status, since it may still take effect.
+    #[error("{}", cancelled_message(sent, cut_off))]
+    CancelledMutation {
+        sent: Vec<String>,
+        /// Calls stopped before an answer: they may or may not have reached the provider.
+        cut_off: Vec<FailedCall>,
+    },
     /// Some requests of a mutation failed; the ones that went through are listed too, so
     /// nothing half-done goes unreported.
     #[error("{}", partial_message(done, failed))]
@@ -96,6 +105,31 @@ pub enum EngineError {
         done: Vec<String>,
         failed: Vec<FailedCall>,
     },
+}
+
+fn cancelled_message(sent: &[String], cut_off: &[FailedCall]) -> String {
+    let mut s = "cancelled: the statement was stopped and no further API call was sent".to_string();
+    if !sent.is_empty() {
+        s.push_str(&format!(
+            "\n{} write(s) had been sent and may still take effect:",
+            sent.len()
+        ));
+        for w in sent {
+            s.push_str("\n  - ");
+            s.push_str(w);
+        }
+    }
+    if !cut_off.is_empty() {
+        s.push_str(&format!(
+            "\n{} call(s) were stopped without an answer (sent or not):",
+            cut_off.len()
+        ));
+        for c in cut_off {
+            s.push_str("\n  - ");
+            s.push_str(&c.to_string());
+        }
+    }
+    s
 }
 
 fn partial_message(done: &[String], failed: &[FailedCall]) -> String {

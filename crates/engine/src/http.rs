@@ -122,6 +122,12 @@ impl HttpClient {
         *self.cancel.borrow()
     }
 
+    /// Resolves once the running statement is cancelled (for waits between calls).
+    pub async fn cancelled(&self) {
+        let mut cancelled = self.cancel.subscribe();
+        let _ = cancelled.wait_for(|c| *c).await;
+    }
+
     /// Re-arms after a cancelled statement.
     pub fn reset_cancel(&self) {
         self.cancel.send_replace(false);

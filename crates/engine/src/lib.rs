@@ -108,6 +108,19 @@ pub struct Executed {
     pub failed_calls: Vec<FailedCall>,
 }
 
+/// Stack of the threads front ends run an engine on (srv sessions, the shell's worker):
+/// 8 MiB, what a Linux main thread (where `exec` runs it) gets, rather than the 2 MiB
+/// default of spawned threads; statements recurse in the parser and in SQLite.
+pub const ENGINE_THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
+
+/// `--dryrun` in every front end (exec, shell, srv): the statement is parsed, so syntax
+/// errors still fail, and shown as it would run (rendered, with its `;`); no engine, no
+/// registry, nothing sent.
+pub fn dry_run(text: &str, line: usize) -> Result<String, EngineError> {
+    parse_statement(text, line)?;
+    Ok(format!("{};", text.trim_end().trim_end_matches(';')))
+}
+
 /// Cancels the statement running on an `Engine` (see `Engine::cancel_handle`).
 pub struct CancelHandle {
     ctx: Arc<Context>,
@@ -277,7 +290,7 @@ impl Engine {
         let statement = parse_statement(text, line)?;
         let outcome = self.execute_statement(statement).map_err(|e| match e {
             // A mutation's report of what went through matters more than the cancel.
-            EngineError::PartialMutation { .. } => e,
+            EngineError::PartialMutation { .. } | EngineError::CancelledMutation { .. } => e,
             _ if self.ctx.http.is_cancelled() => EngineError::Cancelled,
             _ => e,
         })?;

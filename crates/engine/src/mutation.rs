@@ -556,12 +556,24 @@ fn send_all(
                 outcomes.push(m);
             }
             Err((partial, f)) => {
-                if let Some(p) = partial {
-                    done.push(format!("{} (then awaiting it failed)", p.summary()));
+                match partial {
+                    // The write went through; only the wait for its outcome was stopped.
+                    Some(p) if engine.ctx.http.is_cancelled() => {
+                        done.push(format!("{} (awaiting it was cancelled)", p.summary()));
+                        continue;
+                    }
+                    Some(p) => done.push(format!("{} (then awaiting it failed)", p.summary())),
+                    None => {}
                 }
                 failed.push(f);
             }
         }
+    }
+    if engine.ctx.http.is_cancelled() {
+        return Err(EngineError::CancelledMutation {
+            sent: done,
+            cut_off: failed,
+        });
     }
     if !failed.is_empty() {
         return Err(EngineError::PartialMutation { done, failed });

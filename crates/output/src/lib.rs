@@ -7,6 +7,9 @@
 //! - `csv`: RFC 4180 (quoting only where needed), NULL as an empty field.
 //! - `text`: fields joined by the delimiter, no quoting at all, NULL as empty.
 //!
+//! `table` and `text` show control characters from the data (ESC sequences included) as
+//! `\u{1b}`-style escapes, so printed cloud data never drives the terminal ([`escape`]).
+//!
 //! Cell values as text: integers in decimal; reals in Rust's shortest
 //! round-trip form with `.0` kept on whole numbers (`2.0`, `0.1`, `1e300`),
 //! non-finite as `NaN`/`inf`/`-inf` (JSON: `null`); blobs as standard padded
@@ -16,6 +19,7 @@
 //! A row with fewer cells than columns is padded with NULLs; extra cells are
 //! ignored, so a malformed row can never shift the columns.
 
+mod escape;
 mod json;
 mod table;
 mod text;

@@ -11,8 +11,9 @@
 //! Headers are centred (extra space goes right), cells left-aligned, widths
 //! measured in terminal columns (`unicode-width`), so CJK and emoji line up.
 //! A cell with line breaks becomes several physical lines of one row, so the
-//! box never breaks; tabs become four spaces and other control characters a
-//! space, since they have no predictable width. NULL is shown as `null` to
+//! box never breaks; tabs become four spaces and other control characters are
+//! shown escaped (`\u{1b}`, see [`crate::escape`]): they have no predictable width
+//! and must never reach the terminal. NULL is shown as `null` to
 //! tell it apart from an empty string.
 
 use std::io::{self, Write};
@@ -26,15 +27,7 @@ fn display_lines(text: &str) -> Vec<String> {
     let normalised = text.replace("\r\n", "\n").replace('\r', "\n");
     normalised
         .split('\n')
-        .map(|line| {
-            line.chars()
-                .flat_map(|c| match c {
-                    '\t' => "    ".chars().collect::<Vec<_>>(),
-                    c if c.is_control() => vec![' '],
-                    c => vec![c],
-                })
-                .collect()
-        })
+        .map(|line| crate::escape::escape_controls(&line.replace('\t', "    "), &[]))
         .collect()
 }
 
@@ -166,6 +159,9 @@ mod tests {
 
     #[test]
     fn control_characters_do_not_break_the_box() {
-        assert_eq!(display_lines("a\tb\r\nc\u{7}"), vec!["a    b", "c "]);
+        assert_eq!(
+            display_lines("a\tb\r\nc\u{7}\u{1b}[2J"),
+            vec!["a    b", "c\\u{7}\\u{1b}[2J"]
+        );
     }
 }

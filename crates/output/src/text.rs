@@ -1,7 +1,9 @@
-//! `csv` (RFC 4180 via the `csv` crate) and `text` (plain delimited, unquoted) output.
+//! `csv` (RFC 4180 via the `csv` crate) and `text` (plain delimited, unquoted; control
+//! characters other than tab and newline escaped, see [`crate::escape`]) output.
 
 use std::io::{self, Write};
 
+use crate::escape::escape_controls;
 use crate::{OutputOptions, ResultSet};
 
 pub(crate) fn write_csv(
@@ -47,7 +49,7 @@ pub(crate) fn write_text(
             if i > 0 {
                 out.write_all(sep)?;
             }
-            out.write_all(f.as_bytes())?;
+            out.write_all(escape_controls(&f, &['\t', '\n']).as_bytes())?;
         }
         out.write_all(b"\n")
     };

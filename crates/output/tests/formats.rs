@@ -144,3 +144,37 @@ fn text_pipe_no_headers() {
 fn text_empty() {
     insta::assert_snapshot!(render(&empty(), OutputFormat::Text, false, ','));
 }
+
+/// Cloud data with terminal control sequences: `text` and `table` show them escaped, so a
+/// resource tag cannot clear or retitle the user's terminal; csv and json keep the value
+/// exactly (their own quoting makes it inert).
+#[test]
+fn terminal_control_characters_are_escaped_in_text_and_table() {
+    let rs = ResultSet {
+        columns: vec!["tag".into()],
+        rows: vec![vec![Cell::from(
+            "\u{1b}]0;pwned\u{7}\u{1b}[2Jx\u{9b}y\u{7f}",
+        )]],
+    };
+    let render = |format| {
+        render_to_string(
+            &rs,
+            &OutputOptions {
+                format,
+                ..OutputOptions::default()
+            },
+        )
+        .unwrap()
+    };
+    let escaped = "\\u{1b}]0;pwned\\u{7}\\u{1b}[2Jx\\u{9b}y\\u{7f}";
+    for format in [OutputFormat::Text, OutputFormat::Table] {
+        let out = render(format);
+        assert!(out.contains(escaped), "{format}: {out:?}");
+        assert!(
+            !out.chars().any(|c| c.is_control() && c != '\n'),
+            "{format}: {out:?}"
+        );
+    }
+    assert!(render(OutputFormat::Json).contains("\\u001b]0;pwned\\u0007"));
+    assert!(render(OutputFormat::Csv).contains('\u{1b}'));
+}

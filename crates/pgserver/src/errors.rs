@@ -13,7 +13,8 @@
 //! | AWS credentials missing or unusable | `28000` | invalid_authorization_specification |
 //! | API call(s) failed, partial mutation, awaited operation FAILED | `58000` | system_error (external) |
 //! | registry documents unreadable or invalid | `58030` | io_error |
-//! | session engine unavailable, other SQLite errors | `XX000` | internal_error |
+//! | statement cancelled (CancelRequest, client gone) | `57014` | query_canceled |
+//! | session engine unavailable, a statement that panicked, other SQLite errors | `XX000` | internal_error |
 //!
 //! 22023 rather than 42703 for a missing parameter: the statement names only valid columns;
 //! what it lacks is a value, and the hint says which predicate to add.
@@ -43,6 +44,7 @@ pub fn sqlstate(e: &EngineError) -> &'static str {
         | EngineError::PartialMutation { .. }
         | EngineError::OperationFailed(_) => "58000",
         EngineError::Sqlite(m) => sqlite_state(m),
+        EngineError::Cancelled | EngineError::CancelledMutation { .. } => "57014",
         #[allow(unreachable_patterns)]
         _ => "XX000",
     }
@@ -75,6 +77,11 @@ pub fn error_info(e: &RunError) -> ErrorInfo {
             SEVERITY_ERROR.into(),
             "XX000".into(),
             format!("the session cannot run statements: {m}"),
+        ),
+        RunError::Panicked(m) => ErrorInfo::new(
+            SEVERITY_ERROR.into(),
+            "XX000".into(),
+            format!("internal error: the statement failed unexpectedly ({m}); this session goes on with a fresh engine"),
         ),
     }
 }

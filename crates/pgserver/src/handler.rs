@@ -1,6 +1,11 @@
 //! The pgwire handlers of one connection: startup (trust, SCRAM, md5 or cleartext password),
 //! simple queries (several statements per message, stopping at the first error, as Postgres
-//! does) and the extended protocol.
+//! does) and the extended protocol, and CancelRequests (matched to the session by its
+//! process id and secret key, then the session's engine is cancelled).
+//!
+//! A failed password is answered after [`FAILED_LOGIN_DELAY`] (that connection waits, no
+//! other does), naming the user of the startup message: SCRAM clients leave the user of
+//! their own message empty, which the library would otherwise report as `user ""`.
 //!
 //! Extended protocol and result types: a Describe must announce the columns before Execute,
 //! and column types are inferred from values, so describing a query runs it and keeps the
@@ -13,7 +18,7 @@
 
 use crate::errors::{error_info, to_pgwire, user_error};
 use crate::params;
-use crate::session::EngineSession;
+use crate::session::{fire, CancelSlot, EngineSession};
 use crate::types;
 use crate::{AuthMethod, PasswordAuth};
 use async_trait::async_trait;
@@ -27,6 +32,7 @@ use pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use pgwire::api::auth::{
     AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
 };
+use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{
@@ -36,23 +42,35 @@ use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult, SEVERITY_NOTICE};
+use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::response::NoticeResponse;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use stackql_engine::{Executed, MutationResult, Outcome};
 use stackql_output::ResultSet;
+use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long a result computed for a Describe waits for its Execute.
 const CACHE_TTL: Duration = Duration::from_secs(30);
 const SCRAM_ITERATIONS: usize = 4096;
+/// How long a connection waits before hearing that its password was wrong: guessing
+/// passwords one connection after another gets slow.
+pub const FAILED_LOGIN_DELAY: Duration = Duration::from_secs(1);
+
+/// A session as a CancelRequest names it: process id and secret key (as bytes).
+type SessionKey = (i32, Vec<u8>);
 
 /// What every connection of a server shares.
 pub struct Shared {
     pub engines: crate::EngineFactory,
     pub auth: Option<PasswordAuth>,
     pub cert_pem: Option<Vec<u8>>,
+    /// `--dryrun`: statements are answered with their text, never run.
+    pub dry_run: bool,
+    /// The running sessions' cancel slots, for CancelRequests.
+    pub sessions: Mutex<HashMap<SessionKey, CancelSlot>>,
 }
 
 /// The handlers of one connection; made per accepted socket so each session has its own
@@ -63,13 +81,42 @@ pub struct Connection {
 }
 
 impl Connection {
-    pub fn new(shared: Arc<Shared>) -> Connection {
+    /// `client`: a second handle on the connection's socket, so a statement whose client
+    /// went away is cancelled.
+    pub fn new(shared: Arc<Shared>, client: Option<Arc<tokio::net::TcpStream>>) -> Connection {
         let handler = Arc::new(Handler {
-            session: EngineSession::start(shared.engines.clone()),
+            session: EngineSession::start(
+                crate::session::engines(shared.engines.clone()),
+                shared.dry_run,
+                client,
+            ),
             parser: Arc::new(Parser),
             described: Mutex::new(None),
+            shared: shared.clone(),
+            key: OnceLock::new(),
         });
         Connection { shared, handler }
+    }
+}
+
+/// CancelRequests arrive on a connection of their own; a request naming no running session
+/// is ignored, as Postgres does.
+struct Cancels(Arc<Shared>);
+
+#[async_trait]
+impl CancelHandler for Cancels {
+    async fn on_cancel_request(&self, request: CancelRequest) {
+        let key = (request.pid, request.secret_key.to_bytes().to_vec());
+        let slot = self
+            .0
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(slot) = slot {
+            fire(&slot);
+        }
     }
 }
 
@@ -84,6 +131,10 @@ impl PgWireServerHandlers for Connection {
 
     fn startup_handler(&self) -> Arc<impl StartupHandler> {
         Arc::new(Startup::new(&self.shared))
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        Arc::new(Cancels(self.shared.clone()))
     }
 }
 
@@ -147,11 +198,23 @@ impl StartupHandler for Startup {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        match self {
+        let result = match self {
             Startup::Trust(h) => h.on_startup(client, message).await,
             Startup::Scram(h) => h.on_startup(client, message).await,
             Startup::Md5(h) => h.on_startup(client, message).await,
             Startup::Cleartext(h) => h.on_startup(client, message).await,
+        };
+        match result {
+            Err(PgWireError::InvalidPassword(_)) => {
+                tokio::time::sleep(FAILED_LOGIN_DELAY).await;
+                let user = client
+                    .metadata()
+                    .get(pgwire::api::METADATA_USER)
+                    .cloned()
+                    .unwrap_or_default();
+                Err(PgWireError::InvalidPassword(user))
+            }
+            other => other,
         }
     }
 }
@@ -267,6 +330,21 @@ pub struct Handler {
     parser: Arc<Parser>,
     /// The result a Describe computed, waiting for its Execute.
     described: Mutex<Option<Described>>,
+    shared: Arc<Shared>,
+    /// Set at the first statement, once startup has given the session its key.
+    key: OnceLock<SessionKey>,
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.get() {
+            self.shared
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(key);
+        }
+    }
 }
 
 /// Statements answered here because Postgres clients send them and the engine has no
@@ -379,6 +457,20 @@ fn response_for(
 }
 
 impl Handler {
+    /// Makes the session reachable by CancelRequests carrying its key.
+    fn register<C: ClientInfo>(&self, client: &C) {
+        self.key.get_or_init(|| {
+            let (pid, secret) = client.pid_and_secret_key();
+            let key = (pid, secret.to_bytes().to_vec());
+            self.shared
+                .sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key.clone(), self.session.cancel_slot());
+            key
+        });
+    }
+
     fn take_described(&self, sql: &str) -> Option<Executed> {
         let mut slot = self.described.lock().expect("describe cache lock");
         match slot.take() {
@@ -423,7 +515,10 @@ impl Handler {
         stmt: &Prepared,
         bound_sql: Option<String>,
     ) -> PgWireResult<Vec<(String, Type)>> {
-        if session_command(&stmt.sql).is_some() || returns_no_rows(&stmt.sql) {
+        // Under --dryrun every statement answers with its text, writes too.
+        if session_command(&stmt.sql).is_some()
+            || (returns_no_rows(&stmt.sql) && !self.shared.dry_run)
+        {
             return Ok(vec![]);
         }
         // Described twice (statement, then portal): answer from the kept result.
@@ -516,6 +611,7 @@ impl SimpleQueryHandler for Handler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        self.register(&*client);
         let mut out = Vec::new();
         for s in stackql_sql::split_statements(query) {
             if let Some(r) = session_command(&s.text) {
@@ -557,7 +653,7 @@ impl ExtendedQueryHandler for Handler {
 
     async fn do_describe_statement<C>(
         &self,
-        _client: &mut C,
+        client: &mut C,
         target: &StoredStatement<Prepared>,
     ) -> PgWireResult<DescribeStatementResponse>
     where
@@ -576,6 +672,7 @@ impl ExtendedQueryHandler for Handler {
                     .unwrap_or(Type::TEXT)
             })
             .collect();
+        self.register(&*client);
         let columns = self.describe(&target.statement, None).await?;
         let names: Vec<String> = columns.iter().map(|c| c.0.clone()).collect();
         let types: Vec<Type> = columns.into_iter().map(|c| c.1).collect();
@@ -587,7 +684,7 @@ impl ExtendedQueryHandler for Handler {
 
     async fn do_describe_portal<C>(
         &self,
-        _client: &mut C,
+        client: &mut C,
         portal: &Portal<Prepared>,
     ) -> PgWireResult<DescribePortalResponse>
     where
@@ -596,6 +693,7 @@ impl ExtendedQueryHandler for Handler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        self.register(&*client);
         let sql = bound_sql(portal)?;
         let columns = self
             .describe(&portal.statement.statement, Some(sql))
@@ -621,6 +719,7 @@ impl ExtendedQueryHandler for Handler {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        self.register(&*client);
         let stmt = &portal.statement.statement;
         if let Some(r) = session_command(&stmt.sql) {
             return Ok(r);

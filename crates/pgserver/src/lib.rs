@@ -2,7 +2,9 @@
 //! and BI tools can run StackQL statements. Simple and extended query protocol (pgwire),
 //! result columns typed from their values, one engine per session on its own thread,
 //! errors as `ErrorResponse` with SQLSTATE codes (see [`errors`]), optional TLS and
-//! password authentication. Listens on 127.0.0.1 unless told otherwise.
+//! password authentication. Listens on 127.0.0.1 unless told otherwise. `--dryrun` answers
+//! every statement with its text and runs nothing. A session's failure (error, panic,
+//! cancel, client gone) ends that statement or session only (see [`session`]).
 
 pub mod errors;
 mod handler;
@@ -11,7 +13,8 @@ mod session;
 mod tls;
 mod types;
 
-pub use session::EngineFactory;
+pub use handler::FAILED_LOGIN_DELAY;
+pub use session::{EngineFactory, SESSION_STACK_BYTES};
 
 use pgwire::tokio::process_socket;
 use std::net::SocketAddr;
@@ -69,6 +72,8 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     pub auth: Option<PasswordAuth>,
     pub engines: EngineFactory,
+    /// `--dryrun`: answer each statement with its text (parsed, never run).
+    pub dry_run: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +180,8 @@ impl Server {
                 engines: config.engines,
                 auth: config.auth,
                 cert_pem,
+                dry_run: config.dry_run,
+                sessions: Default::default(),
             }),
         })
     }
@@ -188,7 +195,8 @@ impl Server {
     pub async fn serve(self) -> Result<(), ServerError> {
         loop {
             let (socket, _) = self.listener.accept().await?;
-            let handlers = Arc::new(handler::Connection::new(self.factory.clone()));
+            let (socket, watch) = watchable(socket)?;
+            let handlers = Arc::new(handler::Connection::new(self.factory.clone(), watch));
             let acceptor = self.acceptor.clone();
             tokio::spawn(async move {
                 // A broken connection ends that session only.
@@ -196,6 +204,35 @@ impl Server {
             });
         }
     }
+}
+
+/// The socket and a second handle on it (same connection) that only watches for the client
+/// closing; without one (the dup failed) sessions just cannot notice a vanished client.
+fn watchable(
+    socket: tokio::net::TcpStream,
+) -> std::io::Result<(tokio::net::TcpStream, Option<Arc<tokio::net::TcpStream>>)> {
+    let std_socket = socket.into_std()?;
+    let watch = std_socket
+        .try_clone()
+        .ok()
+        .and_then(|w| tokio::net::TcpStream::from_std(w).ok())
+        .map(Arc::new);
+    Ok((tokio::net::TcpStream::from_std(std_socket)?, watch))
+}
+
+/// What the server warns about at start: passwords that cross the network readable
+/// (cleartext) or replayable (md5) because there is no TLS.
+pub fn insecure_auth_warning(tls: bool, auth: Option<AuthMethod>) -> Option<String> {
+    let what = match (tls, auth) {
+        (false, Some(AuthMethod::Cleartext)) => "passwords cross the network in clear text",
+        (false, Some(AuthMethod::Md5)) => {
+            "md5 password hashes cross the network and can be replayed"
+        }
+        _ => return None,
+    };
+    Some(format!(
+        "warning: --pgsrv.authmethod without --pgsrv.tls: {what}; add --pgsrv.tls or use scram-sha-256"
+    ))
 }
 
 /// Runs the server until Ctrl-C, printing where it listens on stderr.
@@ -219,6 +256,9 @@ pub fn run(config: ServerConfig) -> Result<(), ServerError> {
                 None => ", no password",
             }
         );
+        if let Some(w) = insecure_auth_warning(tls, auth) {
+            eprintln!("{w}");
+        }
         tokio::select! {
             r = server.serve() => r,
             _ = tokio::signal::ctrl_c() => {

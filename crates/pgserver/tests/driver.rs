@@ -1,12 +1,14 @@
 //! The server in process on 127.0.0.1:0 against the emulator, driven by a real Postgres
 //! driver (tokio-postgres): the reference page's INSERT and SELECT over the extended and the
-//! simple protocol, typed columns, parameters, SQLSTATE codes, concurrent sessions and
-//! password authentication. `psql` and TLS are tested through the binary in the cli crate.
+//! simple protocol, typed columns, parameters, SQLSTATE codes, concurrent sessions,
+//! password authentication (failures slowed and naming the user), and Postgres cancel
+//! requests stopping a runaway query. `psql` and TLS are tested through the binary in the cli crate.
 
 use stackql_engine::{Engine, EngineOptions};
-use stackql_pgserver::{AuthMethod, PasswordAuth, Server, ServerConfig};
+use stackql_pgserver::{AuthMethod, PasswordAuth, Server, ServerConfig, FAILED_LOGIN_DELAY};
 use stackql_testkit::{aws_registry, Emulator, EmulatorConfig, TempRegistry};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
@@ -56,6 +58,7 @@ fn start(auth: Option<PasswordAuth>) -> Fixture {
             tls: None,
             auth,
             engines,
+            dry_run: false,
         }))
         .unwrap();
     let port = server.local_addr().unwrap().port();
@@ -249,6 +252,7 @@ fn password_authentication_scram_and_md5() {
             password: "s3cret".into(),
         }));
         f.runtime.block_on(async {
+            let started = Instant::now();
             let Err(e) = connect(f.port, Some("wrong")).await else {
                 panic!("{method:?}: a wrong password was accepted");
             };
@@ -257,6 +261,19 @@ fn password_authentication_scram_and_md5() {
                 e.as_db_error()
                     .is_some_and(|d| d.code() == &SqlState::INVALID_PASSWORD),
                 "{method:?}: {msg}"
+            );
+            // Guessing is slowed, and the message names the user that tried (SCRAM clients
+            // leave the user of their own message empty).
+            assert!(
+                started.elapsed() >= FAILED_LOGIN_DELAY,
+                "{method:?}: answered after {:?}",
+                started.elapsed()
+            );
+            let db = e.as_db_error().unwrap();
+            assert!(
+                db.message().contains("user \"tester\""),
+                "{method:?}: {}",
+                db.message()
             );
             assert!(
                 connect(f.port, None).await.is_err(),
@@ -267,4 +284,94 @@ fn password_authentication_scram_and_md5() {
             assert_eq!(rows[0].get::<_, i64>(0), 1);
         });
     }
+}
+
+/// A recursive CTE that never ends keeps a core busy until the client cancels it: the
+/// cancel request (its own connection, the session's key) stops it with 57014 quickly,
+/// and the session goes on.
+#[test]
+fn cancel_request_stops_a_runaway_query() {
+    let f = start(None);
+    f.runtime.block_on(async {
+        let c = connect(f.port, None).await.unwrap();
+        let token = c.cancel_token();
+        let runaway = tokio::spawn(async move {
+            let r = c
+                .simple_query(
+                    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n",
+                )
+                .await;
+            (c, r)
+        });
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert!(!runaway.is_finished(), "the runaway query ended on its own");
+        let cancelled_at = Instant::now();
+        token.cancel_query(NoTls).await.unwrap();
+        let (c, result) = tokio::time::timeout(Duration::from_secs(5), runaway)
+            .await
+            .expect("the query stops within 5 s of the cancel")
+            .unwrap();
+        let e = result.expect_err("a cancelled query fails");
+        assert_eq!(
+            e.as_db_error().map(|d| d.code().clone()),
+            Some(SqlState::QUERY_CANCELED),
+            "{e}"
+        );
+        assert!(cancelled_at.elapsed() < Duration::from_secs(5));
+        // The same session answers the next statement.
+        let rows = c.query("SELECT 40 + 2 AS answer", &[]).await.unwrap();
+        assert_eq!(rows[0].get::<_, i64>(0), 42);
+    });
+}
+
+/// `--dryrun`: an INSERT is answered with its text as a one-column result, over the simple
+/// and the extended protocol, and nothing reaches the provider.
+#[test]
+fn dryrun_answers_with_the_statement_and_sends_nothing() {
+    let reg = aws_registry();
+    let emu = Emulator::start(EmulatorConfig {
+        registry_root: Some(reg.root().to_path_buf()),
+        ..EmulatorConfig::default()
+    });
+    let root = reg.root().to_path_buf();
+    let url = emu.url();
+    let engines: stackql_pgserver::EngineFactory = Arc::new(move || {
+        let mut o = EngineOptions::new(root.clone());
+        let url = url.clone();
+        o.env = Arc::new(move |k| (k == "AWS_ENDPOINT_URL").then(|| url.clone()));
+        Ok(Engine::new(o)?)
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = Server::bind(ServerConfig {
+            address: "127.0.0.1".into(),
+            port: 0,
+            tls: None,
+            auth: None,
+            engines,
+            dry_run: true,
+        })
+        .await
+        .unwrap();
+        let port = server.local_addr().unwrap().port();
+        tokio::spawn(server.serve());
+        let c = connect(port, None).await.unwrap();
+        let sql = insert("dry-pg");
+        let rows = c.query(sql.as_str(), &[]).await.unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].columns()[0].name(), "statement");
+        assert_eq!(rows[0].get::<_, String>(0), format!("{sql};"));
+        let msgs = c.simple_query(&format!("{sql};")).await.unwrap();
+        assert!(msgs.iter().any(|m| matches!(m,
+            SimpleQueryMessage::Row(r) if r.get(0) == Some(format!("{sql};").as_str()))));
+    });
+    assert!(
+        emu.journal().is_empty(),
+        "--dryrun sent {} request(s)",
+        emu.journal().len()
+    );
 }

@@ -29,6 +29,8 @@ pub struct ShellConfig {
     pub history: PathBuf,
     /// Results go here instead of stdout (`--outfile`).
     pub outfile: Option<PathBuf>,
+    /// `--dryrun`: print each statement as it would run; nothing reaches the engine.
+    pub dry_run: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -188,7 +190,23 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
             return;
         }
     };
-    for s in stackql_sql::split_statements(&rendered) {
+    let statements = stackql_sql::split_statements(&rendered);
+    if config.dry_run {
+        for s in &statements {
+            match stackql_engine::dry_run(&s.text, s.line) {
+                Ok(shown) => {
+                    let _ = writeln!(out, "{shown}");
+                    let _ = out.flush();
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return;
+                }
+            }
+        }
+        return;
+    }
+    for s in statements {
         match worker.execute(&s.text, s.line) {
             Answer::Done(result) => match *result {
                 Ok(executed) => {
@@ -218,6 +236,10 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
                     return;
                 }
             },
+            Answer::Interrupted(result) => {
+                report_interrupted(*result);
+                return;
+            }
             Answer::Cancelled => {
                 eprintln!(
                     "cancelled: the statement was abandoned and its result discarded; \
@@ -229,6 +251,27 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
                 eprintln!("error: the engine is unavailable: {why}");
                 return;
             }
+        }
+    }
+}
+
+/// Ctrl-C stopped the statement: say so, with every write it had sent (target, request
+/// token or identifier, last known status) so nothing half-done goes unmentioned.
+fn report_interrupted(result: Result<stackql_engine::Executed, stackql_engine::EngineError>) {
+    match result {
+        Err(
+            e @ (stackql_engine::EngineError::Cancelled
+            | stackql_engine::EngineError::CancelledMutation { .. }),
+        ) => eprintln!("{e}"),
+        Err(e) => eprintln!("cancelled: the statement was stopped and nothing more was sent\n{e}"),
+        Ok(executed) => {
+            // It ended before the cancel took hold: its writes are reported as usual.
+            if let Outcome::Mutations(results) = executed.outcome {
+                for line in results.iter().flat_map(|m| m.report_lines()) {
+                    eprintln!("{line}");
+                }
+            }
+            eprintln!("cancelled: the rest of the input was not run");
         }
     }
 }

@@ -15,6 +15,9 @@ pub type EngineFactory =
 
 pub enum Answer {
     Done(Box<Result<Executed, EngineError>>),
+    /// Ctrl-C was pressed and the engine stopped: what it answered (a cancelled mutation
+    /// lists the writes it had sent).
+    Interrupted(Box<Result<Executed, EngineError>>),
     Cancelled,
     /// The engine could not be created, or its thread died.
     Unavailable(String),
@@ -60,6 +63,7 @@ impl Worker {
         *cancel_slot.lock().expect("cancel slot") = None;
         std::thread::Builder::new()
             .name("stackql-shell-engine".into())
+            .stack_size(stackql_engine::ENGINE_THREAD_STACK_BYTES)
             .spawn(move || {
                 let mut engine = match factory() {
                     Ok(e) => e,
@@ -96,12 +100,14 @@ impl Worker {
             return Answer::Unavailable(why);
         }
         let cancel = self.cancel.clone();
+        let mut interrupted = false;
         let result = self.runtime.block_on(async {
             let mut answer = answer;
             tokio::select! {
                 r = &mut answer => return Some(r),
                 _ = tokio::signal::ctrl_c() => {}
             }
+            interrupted = true;
             // Ctrl-C: ask the engine to stop, and give it a moment to say what it did.
             let handle = cancel.lock().expect("cancel slot").take();
             let handle = handle?;
@@ -113,6 +119,7 @@ impl Worker {
             r
         });
         match result {
+            Some(Ok(r)) if interrupted => Answer::Interrupted(Box::new(r)),
             Some(Ok(r)) => Answer::Done(Box::new(r)),
             Some(Err(_)) => {
                 let why = self.startup_error();
