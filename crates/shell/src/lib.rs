@@ -188,7 +188,14 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
             return;
         }
     };
-    for s in stackql_sql::split_statements(&rendered) {
+    let statements = match stackql_sql::split_statements(&rendered) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return;
+        }
+    };
+    for s in statements {
         match worker.execute(&s.text, s.line) {
             Answer::Done(result) => match *result {
                 Ok(executed) => {
