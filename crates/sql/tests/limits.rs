@@ -120,15 +120,21 @@ fn a_run_of_explains_is_one_explain() {
     assert!(parse_statement("EXPLAIN EXPLAIN", 1).is_err());
 }
 
+/// The best of three runs, so one descheduling on a busy machine does not count.
 fn time_split(n: usize) -> Duration {
     let script = "SELECT 1; -- one\n".repeat(n);
-    let started = Instant::now();
-    let pieces = split_statements(&script).unwrap();
-    let took = started.elapsed();
-    assert_eq!(pieces.len(), n);
-    // Each statement after the first starts with the comment on the line before its SELECT.
-    assert_eq!(pieces[n - 1].line, n - 1);
-    took
+    (0..3)
+        .map(|_| {
+            let started = Instant::now();
+            let pieces = split_statements(&script).unwrap();
+            let took = started.elapsed();
+            assert_eq!(pieces.len(), n);
+            // Each statement after the first starts with the comment on the line before its SELECT.
+            assert_eq!(pieces[n - 1].line, n - 1);
+            took
+        })
+        .min()
+        .expect("three runs")
 }
 
 #[test]
