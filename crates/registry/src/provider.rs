@@ -49,7 +49,8 @@ pub(crate) fn latest_version_dir(provider_dir: &Path) -> Option<PathBuf> {
 /// roots), and whoever can place a link in the root decides what the root holds anyway.
 /// What is refused is a document naming a file outside the root it was found in, and
 /// nothing is opened for it. (Only provider.yaml names files: every other `$ref` in a
-/// registry is a `#/...` pointer inside its own document.)
+/// registry is a `#/...` pointer inside its own document. The parse cache holds only
+/// entries checked here: it is written after the check and never read by another build.)
 pub(crate) fn resolve_ref(src: &Path, reference: &str) -> Option<PathBuf> {
     use std::path::Component;
     let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
