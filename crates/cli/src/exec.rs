@@ -27,7 +27,7 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     };
     let vars = template_vars(global)?;
     let rendered = stackql_template::render_script(&script, &vars)?;
-    let statements = stackql_sql::split_statements(&rendered);
+    let statements = stackql_sql::split_statements(&rendered)?;
     if statements.is_empty() {
         bail!("the query is empty (only whitespace or comments)");
     }

@@ -6,6 +6,7 @@
 
 use crate::args::GlobalArgs;
 use anyhow::{bail, Context};
+use serde_json::Value;
 use stackql_engine::registry_remote::{RemoteRegistry, DEFAULT_REGISTRY_URL};
 use std::path::{Path, PathBuf};
 
@@ -25,18 +26,11 @@ pub fn remote(global: &GlobalArgs) -> anyhow::Result<Option<RemoteRegistry>> {
         None => (DEFAULT_REGISTRY_URL.to_string(), None),
         Some(flag) if !flag.trim().starts_with('{') => return Ok(None),
         Some(flag) => {
-            let v: serde_json::Value = serde_json::from_str(flag.trim())
-                .with_context(|| format!("--registry is not valid JSON: {flag}"))?;
-            let url = v
-                .get("url")
-                .and_then(|u| u.as_str())
-                .unwrap_or(DEFAULT_REGISTRY_URL)
-                .to_string();
-            let dist = v
-                .get("distPrefix")
-                .and_then(|d| d.as_str())
-                .map(str::to_string);
-            (url, dist)
+            let json = RegistryJson::parse(flag)?;
+            (
+                json.url.unwrap_or_else(|| DEFAULT_REGISTRY_URL.to_string()),
+                json.dist_prefix,
+            )
         }
     };
     let mut r = RemoteRegistry::new(&url, local_root);
@@ -60,12 +54,11 @@ fn from_flag(flag: &str, approot: &Path) -> anyhow::Result<PathBuf> {
     if !trimmed.starts_with('{') {
         return Ok(normalise(Path::new(trimmed)));
     }
-    let v: serde_json::Value = serde_json::from_str(trimmed)
-        .with_context(|| format!("--registry is neither a directory nor valid JSON: {trimmed}"))?;
-    if let Some(root) = v.get("localDocRoot").and_then(|r| r.as_str()) {
+    let json = RegistryJson::parse(trimmed)?;
+    if let Some(root) = &json.local_doc_root {
         return Ok(normalise(Path::new(root)));
     }
-    match v.get("url").and_then(|u| u.as_str()) {
+    match json.url.as_deref() {
         Some(url) if url.starts_with("file://") => {
             Ok(normalise(Path::new(&url["file://".len()..])))
         }
@@ -88,4 +81,124 @@ fn normalise(p: &Path) -> PathBuf {
         }
     }
     p.to_path_buf()
+}
+
+/// The JSON form of `--registry`, with StackQL's keys. As in StackQL, a value of the wrong
+/// type is an error, `null` or `""` is the same as leaving the key out, and a key StackQL
+/// does not know is ignored (with a warning here, since it is most likely a typo: the
+/// keys are case-sensitive).
+#[derive(Debug, Default, PartialEq)]
+struct RegistryJson {
+    url: Option<String>,
+    local_doc_root: Option<String>,
+    dist_prefix: Option<String>,
+}
+
+/// StackQL's keys and the JSON type each takes; only the first three mean anything here.
+const KEYS: &[(&str, &str)] = &[
+    ("url", "a string"),
+    ("localDocRoot", "a string"),
+    ("distPrefix", "a string"),
+    ("srcPrefix", "a string"),
+    ("allowSrcDownload", "a boolean"),
+    ("useEmbedded", "a boolean"),
+    ("verifyConfig", "an object"),
+];
+
+impl RegistryJson {
+    fn parse(flag: &str) -> anyhow::Result<RegistryJson> {
+        let v: Value = serde_json::from_str(flag.trim())
+            .with_context(|| format!("--registry is neither a directory nor valid JSON: {flag}"))?;
+        let Value::Object(map) = v else {
+            bail!("--registry JSON must be an object such as {{\"url\": \"file:///path/to/registry\"}}");
+        };
+        let mut out = RegistryJson::default();
+        for (key, value) in &map {
+            let Some((_, expected)) = KEYS.iter().find(|(k, _)| k == key) else {
+                warn_unknown_key(key);
+                continue;
+            };
+            let found = match value {
+                Value::Null => continue,
+                Value::String(s) if s.is_empty() => continue,
+                Value::String(_) => "a string",
+                Value::Bool(_) => "a boolean",
+                Value::Object(_) => "an object",
+                Value::Number(_) => "a number",
+                Value::Array(_) => "an array",
+            };
+            if found != *expected {
+                bail!("--registry: \"{key}\" must be {expected}, got {found} ({value})");
+            }
+            let text = value.as_str().map(str::to_string);
+            match key.as_str() {
+                "url" => out.url = text,
+                "localDocRoot" => out.local_doc_root = text,
+                "distPrefix" => out.dist_prefix = text,
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Once per process: the flag is read by more than one command path.
+fn warn_unknown_key(key: &str) {
+    static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut warned = WARNED.lock().unwrap_or_else(|e| e.into_inner());
+    if !warned.iter().any(|k| k == key) {
+        let known: Vec<&str> = KEYS.iter().map(|(k, _)| *k).collect();
+        eprintln!(
+            "warning: --registry: unknown key \"{key}\" ignored (known keys: {})",
+            known.join(", ")
+        );
+        warned.push(key.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_json_types_are_checked() {
+        let ok = RegistryJson::parse(
+            r#"{"url": "file:///r", "localDocRoot": "/d", "distPrefix": "", "useEmbedded": false, "verifyConfig": {"nopVerify": true}, "srcPrefix": null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            RegistryJson {
+                url: Some("file:///r".into()),
+                local_doc_root: Some("/d".into()),
+                dist_prefix: None,
+            }
+        );
+        for (flag, field) in [
+            (
+                r#"{"url": 5}"#,
+                "\"url\" must be a string, got a number (5)",
+            ),
+            (
+                r#"{"localDocRoot": true}"#,
+                "\"localDocRoot\" must be a string, got a boolean",
+            ),
+            (
+                r#"{"useEmbedded": "no"}"#,
+                "\"useEmbedded\" must be a boolean, got a string",
+            ),
+            (
+                r#"{"verifyConfig": []}"#,
+                "\"verifyConfig\" must be an object, got an array",
+            ),
+        ] {
+            let err = RegistryJson::parse(flag).unwrap_err().to_string();
+            assert!(err.contains(field), "{flag}: {err}");
+        }
+        assert!(RegistryJson::parse("[1]").is_err());
+        assert_eq!(
+            RegistryJson::parse(r#"{"localdocroot": "/x"}"#).unwrap(),
+            RegistryJson::default()
+        );
+    }
 }

@@ -29,6 +29,8 @@ use stackql_sql::SqlError;
 pub fn sqlstate(e: &EngineError) -> &'static str {
     match e {
         EngineError::Sql(SqlError::Syntax { .. }) => "42601",
+        // program_limit_exceeded: over a statement size or depth limit.
+        EngineError::Sql(SqlError::Limit(_)) => "54000",
         EngineError::Sql(_) => "0A000",
         EngineError::Registry(r) => match r {
             RegistryError::UnknownProvider { .. }

@@ -613,7 +613,14 @@ impl SimpleQueryHandler for Handler {
     {
         self.register(&*client);
         let mut out = Vec::new();
-        for s in stackql_sql::split_statements(query) {
+        let statements = match stackql_sql::split_statements(query) {
+            Ok(s) => s,
+            Err(e) => {
+                let e = crate::session::RunError::Engine(e.into());
+                return Ok(vec![Response::Error(Box::new(error_info(&e)))]);
+            }
+        };
+        for s in statements {
             if let Some(r) = session_command(&s.text) {
                 out.push(r);
                 continue;

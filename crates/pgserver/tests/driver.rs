@@ -222,6 +222,42 @@ fn errors_carry_sqlstate_codes() {
 }
 
 #[test]
+fn statements_past_the_limits_are_errors_and_the_server_lives() {
+    // A 200,000-term sum used to overflow a stack and take the whole server down.
+    let f = start(None);
+    f.runtime.block_on(async {
+        let c = connect(f.port, None).await.unwrap();
+        let deep = format!("SELECT {}", vec!["1"; 200_000].join("+"));
+        let nested = format!("SELECT {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        for sql in [&deep, &nested] {
+            let e = c.simple_query(sql).await.unwrap_err();
+            let db = e.as_db_error().expect("an error response");
+            assert_eq!(
+                db.code(),
+                &SqlState::PROGRAM_LIMIT_EXCEEDED,
+                "{}",
+                db.message()
+            );
+            assert!(
+                db.message().contains("more than 2000 operators"),
+                "{}",
+                db.message()
+            );
+        }
+        let e = c.query(deep.as_str(), &[]).await.unwrap_err();
+        assert_eq!(
+            e.as_db_error().map(|d| d.code().clone()),
+            Some(SqlState::PROGRAM_LIMIT_EXCEEDED)
+        );
+        // The session and the server both carry on.
+        let rows = c.query("SELECT 1 AS one", &[]).await.unwrap();
+        assert_eq!(rows[0].get::<_, i64>(0), 1);
+        let other = connect(f.port, None).await.unwrap();
+        assert_eq!(other.query("SELECT 2", &[]).await.unwrap().len(), 1);
+    });
+}
+
+#[test]
 fn several_sessions_at_once() {
     let f = start(None);
     f.runtime.block_on(async {

@@ -52,6 +52,23 @@ pub enum RegistryError {
     Parse { path: PathBuf, message: String },
     #[error("invalid registry document {}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
+    /// Empty, whitespace, comments only, `~` or `{}`.
+    #[error("{kind} document {} is empty", path.display())]
+    EmptyDocument { kind: &'static str, path: PathBuf },
+    #[error("{kind} document {} is not a mapping of keys to values (it holds {found})", path.display())]
+    NotAMapping {
+        kind: &'static str,
+        path: PathBuf,
+        found: &'static str,
+    },
+    /// A `$ref` naming a file outside the registry's `src/` directory.
+    #[error("{} {what} $ref '{reference}' leaves the registry root {}: a $ref must be a relative path inside it", path.display(), root.display())]
+    RefOutsideRoot {
+        path: PathBuf,
+        what: String,
+        reference: String,
+        root: PathBuf,
+    },
 }
 
 impl RegistryError {

@@ -26,6 +26,7 @@ pub use resource::{Resource, SqlVerb, ViewDef};
 pub use schema::{ColumnType, SchemaRef};
 pub use service::{Pagination, Resources, Server, Service, TokenLocation};
 pub use suggest::closest_names;
+pub use yaml::MAX_DOCUMENT_BYTES;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

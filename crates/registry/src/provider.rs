@@ -41,6 +41,35 @@ pub(crate) fn latest_version_dir(provider_dir: &Path) -> Option<PathBuf> {
     versions.pop()
 }
 
+/// Where a `$ref` of provider.yaml points: `$ref`s are relative to `<root>/src`, and the
+/// path as written must stay inside it. The check is lexical (`a/../b` is `b`; a `..` that
+/// would climb out of `src/`, an absolute path or an empty one is refused) and looks at
+/// the path as named, not at where links in it lead: a registry may be assembled from
+/// links to files kept elsewhere (the tests link the read-only snapshots into temporary
+/// roots), and whoever can place a link in the root decides what the root holds anyway.
+/// What is refused is a document naming a file outside the root it was found in, and
+/// nothing is opened for it. (Only provider.yaml names files: every other `$ref` in a
+/// registry is a `#/...` pointer inside its own document. The parse cache holds only
+/// entries checked here: it is written after the check and never read by another build.)
+pub(crate) fn resolve_ref(src: &Path, reference: &str) -> Option<PathBuf> {
+    use std::path::Component;
+    let mut parts: Vec<&std::ffi::OsStr> = Vec::new();
+    for c in Path::new(reference).components() {
+        match c {
+            Component::Normal(p) => parts.push(p),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(parts.iter().fold(src.to_path_buf(), |p, c| p.join(c)))
+}
+
 impl Provider {
     pub(crate) fn load(
         root: &Path,
@@ -71,6 +100,8 @@ impl Provider {
             }
         }
         let doc = read_document(&path)?;
+        crate::yaml::expect_mapping(&doc, "provider", &path)?;
+        let src = root.join("src");
         let mut services = BTreeMap::new();
         let entries = doc
             .get("providerServices")
@@ -99,8 +130,14 @@ impl Provider {
                     name: svc_name.clone(),
                     title: text("title"),
                     description: text("description"),
-                    // `$ref`s in provider.yaml are relative to `src/`.
-                    path: root.join("src").join(reference),
+                    path: resolve_ref(&src, reference).ok_or_else(|| {
+                        RegistryError::RefOutsideRoot {
+                            path: path.clone(),
+                            what: format!("service '{svc_name}'"),
+                            reference: reference.to_string(),
+                            root: root.to_path_buf(),
+                        }
+                    })?,
                 },
             );
         }

@@ -191,12 +191,28 @@ impl<'a> IntoIterator for &'a Resources {
 }
 
 impl Service {
+    /// Parses the text of a service document (what `Provider::service` does after reading
+    /// the file); `path` names the document in errors.
+    pub fn parse(
+        provider: &str,
+        name: &str,
+        path: &Path,
+        text: &str,
+    ) -> Result<Self, RegistryError> {
+        let doc = crate::yaml::parse_document(text).map_err(|message| RegistryError::Parse {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Service::from_document(provider, name, path, doc)
+    }
+
     pub(crate) fn from_document(
         provider: &str,
         name: &str,
         path: &Path,
         document: Value,
     ) -> Result<Self, RegistryError> {
+        crate::yaml::expect_mapping(&document, "service", path)?;
         let servers = parse_servers(document.get("servers"));
         let config = document.get("x-stackQL-config");
         let pagination = config

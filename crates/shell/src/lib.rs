@@ -190,7 +190,13 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
             return;
         }
     };
-    let statements = stackql_sql::split_statements(&rendered);
+    let statements = match stackql_sql::split_statements(&rendered) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return;
+        }
+    };
     if config.dry_run {
         for s in &statements {
             match stackql_engine::dry_run(&s.text, s.line) {

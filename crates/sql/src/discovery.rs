@@ -7,8 +7,6 @@ use crate::lexer::Lexer;
 use crate::statement::column_name;
 use crate::{Literal, QualifiedName, SqlError};
 use sqlparser::ast::{self, BinaryOperator, Expr, SelectItem, SetExpr, TableFactor};
-use sqlparser::dialect::SQLiteDialect;
-use sqlparser::parser::Parser;
 
 /// How the rows of a `SHOW` statement are narrowed.
 #[derive(Clone, Debug, PartialEq)]
@@ -224,28 +222,21 @@ fn parse_filter(lx: &mut Lexer<'_>) -> Result<ShowFilter, SqlError> {
         // Checked with sqlparser so a typo is reported as a syntax error with its position,
         // and so nothing but one expression reaches SQLite.
         let probe = format!("SELECT 1 WHERE {expr}");
-        match Parser::parse_sql(&SQLiteDialect {}, &probe) {
+        match crate::limits::parse_sql(&probe, 1) {
             Ok(s) if s.len() == 1 => {}
             Ok(_) => return Err(lx.error("WHERE takes one condition")),
-            Err(e) => {
+            Err(SqlError::Syntax { message, .. }) => {
                 return Err(SqlError::Syntax {
-                    message: format!("in WHERE of SHOW: {}", strip_position(&e.to_string())),
+                    message: format!("in WHERE of SHOW: {message}"),
                     position: None,
                 })
             }
+            Err(other) => return Err(other),
         }
         lx.pos = lx.text.len();
         return Ok(ShowFilter::Where(expr));
     }
     Ok(ShowFilter::None)
-}
-
-fn strip_position(message: &str) -> &str {
-    let message = message.trim_start_matches("sql parser error: ");
-    message
-        .rfind(" at Line: ")
-        .map(|at| &message[..at])
-        .unwrap_or(message)
 }
 
 /// Upper-cased words of every `/*+ ... */` comment outside string literals.
@@ -309,9 +300,17 @@ impl ViewShape {
 
 /// Reads a view's DDL for its columns, tables and predicates.
 pub fn view_shape(ddl: &str) -> Result<ViewShape, SqlError> {
-    let statements = Parser::parse_sql(&SQLiteDialect {}, ddl).map_err(|e| SqlError::Syntax {
-        message: strip_position(&e.to_string()).to_string(),
-        position: None,
+    crate::limits::check_statement(ddl, 1)?;
+    crate::limits::with_stack(|| view_shape_checked(ddl))
+}
+
+fn view_shape_checked(ddl: &str) -> Result<ViewShape, SqlError> {
+    let statements = crate::limits::parse_sql(ddl, 1).map_err(|e| match e {
+        SqlError::Syntax { message, .. } => SqlError::Syntax {
+            message,
+            position: None,
+        },
+        other => other,
     })?;
     let Some(ast::Statement::Query(q)) = statements.into_iter().next() else {
         return Err(SqlError::Unsupported("a view must be a SELECT".into()));

@@ -9,4 +9,7 @@ pub enum SqlError {
     },
     #[error("{0}")]
     Unsupported(String),
+    /// Over one of the size or depth limits of `limits.rs`; the message names the limit.
+    #[error("{0}")]
+    Limit(String),
 }

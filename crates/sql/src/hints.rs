@@ -23,7 +23,8 @@ impl Hints {
                 Some(q) if b == q => quote = None,
                 Some(_) => {}
                 None if b == b'\'' || b == b'"' => quote = Some(b),
-                None if sql[i..].starts_with("/*+") => {
+                // On bytes: `i` may sit inside a multi-byte character.
+                None if bytes[i..].starts_with(b"/*+") => {
                     let body_start = i + 3;
                     let end = sql[body_start..]
                         .find("*/")
@@ -60,5 +61,8 @@ mod tests {
             Hints::scan("DELETE /*+ AWAIT, FAST */ FROM x").unknown,
             vec!["FAST"]
         );
+        // Characters of several bytes before and between hints.
+        let h = Hints::scan("SELECT 'é', 𷌒 /*+ AWAIT */ -- café");
+        assert!(h.await_completion && h.unknown.is_empty());
     }
 }

@@ -7,6 +7,7 @@ mod discovery;
 mod error;
 mod hints;
 mod lexer;
+mod limits;
 mod registry_cmd;
 mod split;
 mod statement;
@@ -15,6 +16,7 @@ mod userobj;
 pub use discovery::{parse_discovery, view_shape, Discovery, ShowFilter, ViewColumn, ViewShape};
 pub use error::SqlError;
 pub use hints::Hints;
+pub use limits::{MAX_EXPR_DEPTH, MAX_NESTING, MAX_SCRIPT_BYTES, MAX_STATEMENT_BYTES};
 pub use registry_cmd::RegistryCommand;
 pub use split::{split_statements, StatementText};
 pub use statement::{

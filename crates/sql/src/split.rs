@@ -1,5 +1,7 @@
 //! Splitting a script into statements on `;` outside quotes and comments.
 
+use crate::SqlError;
+
 /// One statement of a script, trimmed, with the line it starts on (1-based) for errors.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatementText {
@@ -8,19 +10,28 @@ pub struct StatementText {
 }
 
 /// Splits on top-level `;`. Statements that are empty or only comments are dropped.
-pub fn split_statements(script: &str) -> Vec<StatementText> {
+/// Linear in the script: each byte is looked at a bounded number of times, and line
+/// numbers are counted on from the previous statement, not from the start.
+/// A script over `MAX_SCRIPT_BYTES` is refused.
+pub fn split_statements(script: &str) -> Result<Vec<StatementText>, SqlError> {
+    crate::limits::check_script(script)?;
     let mut out = Vec::new();
     let bytes = script.as_bytes();
     let mut start = 0;
     let mut i = 0;
-    let push = |from: usize, to: usize, out: &mut Vec<StatementText>| {
+    // Newlines in script[..counted_to] are `lines_before`.
+    let mut counted_to = 0;
+    let mut lines_before = 0;
+    let mut push = |from: usize, to: usize, out: &mut Vec<StatementText>| {
         let piece = &script[from..to];
         if has_code(piece) {
             let lead = piece.len() - piece.trim_start().len();
-            let line = script[..from + lead].matches('\n').count() + 1;
+            let at = from + lead;
+            lines_before += bytecount_newlines(&bytes[counted_to..at]);
+            counted_to = at;
             out.push(StatementText {
                 text: piece.trim().to_string(),
-                line,
+                line: lines_before + 1,
             });
         }
     };
@@ -56,7 +67,11 @@ pub fn split_statements(script: &str) -> Vec<StatementText> {
     if start < script.len() {
         push(start, script.len(), &mut out);
     }
-    out
+    Ok(out)
+}
+
+fn bytecount_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
 }
 
 /// Whether a piece holds anything but whitespace and comments.
@@ -86,7 +101,7 @@ mod tests {
     use super::*;
     #[test]
     fn splits_outside_quotes_and_comments() {
-        let s = split_statements("SELECT ';'; -- a; b\nSELECT 2;\n/* c; */ ;  ");
+        let s = split_statements("SELECT ';'; -- a; b\nSELECT 2;\n/* c; */ ;  ").unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].text, "SELECT ';'");
         assert_eq!(s[1].text, "-- a; b\nSELECT 2");
@@ -94,7 +109,7 @@ mod tests {
     }
     #[test]
     fn line_numbers() {
-        let s = split_statements("\n\nSELECT 1;\nSELECT 2");
+        let s = split_statements("\n\nSELECT 1;\nSELECT 2").unwrap();
         assert_eq!((s[0].line, s[1].line), (3, 4));
     }
 }

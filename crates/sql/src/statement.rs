@@ -9,8 +9,6 @@ use sqlparser::ast::{
     FunctionArguments, Ident, InTarget, ObjectName, ObjectNamePart, SetExpr, TableFactor,
     TableObject, UnaryOperator, Value,
 };
-use sqlparser::dialect::SQLiteDialect;
-use sqlparser::parser::Parser;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::ControlFlow;
@@ -142,8 +140,14 @@ pub enum Statement {
 }
 
 /// Parses one statement (as cut by `split_statements`). `first_line` is its line in the
-/// script, so syntax errors point at the script, not the statement.
+/// script, so syntax errors point at the script, not the statement. Statements over the
+/// size and depth limits (`limits.rs`) are refused before anything is built from them.
 pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlError> {
+    crate::limits::check_statement(text, first_line)?;
+    crate::limits::with_stack(|| parse_checked(text, first_line))
+}
+
+fn parse_checked(text: &str, first_line: usize) -> Result<Statement, SqlError> {
     // Before the hint check: `/*+ REQUIRED */` belongs to SHOW INSERT, which checks its own hints.
     if let Some(d) = crate::discovery::parse_discovery(text, first_line)? {
         return Ok(Statement::Discovery(d));
@@ -154,11 +158,7 @@ pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlEr
             "unknown query hint '{name}' (supported: AWAIT, ALLOW_PARTIAL)"
         )));
     }
-    let first_word = strip_comments(text)
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
+    let first_word = leading_word(text);
     if first_word == "EXEC" {
         return parse_exec(text, hints, first_line);
     }
@@ -166,30 +166,33 @@ pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlEr
         return crate::registry_cmd::parse_registry(text).map(Statement::Registry);
     }
     // User views and tables (names without dots) are plain SQLite objects, not provider calls.
-    if let Some(u) = crate::userobj::parse_user_statement(text, &first_word)? {
+    if let Some(u) = crate::userobj::parse_user_statement(text, &first_word, first_line)? {
         return Ok(Statement::User(u));
     }
     if first_word == "EXPLAIN" {
-        let body = strip_comments(text);
-        let rest = body["EXPLAIN".len()..].trim_start();
-        let second = rest
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        if second != "QUERY" {
-            if rest.is_empty() {
+        // `EXPLAIN EXPLAIN x` explains x: the words are taken off in a loop, so a long run
+        // of them costs no recursion.
+        let mut rest = text;
+        while leading_word(rest) == "EXPLAIN" {
+            let body = strip_comments(rest);
+            let after = body["EXPLAIN".len()..].trim_start();
+            if leading_word(after) == "QUERY" {
+                break;
+            }
+            rest = &rest[rest.len() - after.len()..];
+        }
+        if rest.len() != text.len() {
+            if rest.trim().is_empty() {
                 return Err(SqlError::Unsupported(
                     "EXPLAIN needs a statement after it".into(),
                 ));
             }
-            return Ok(Statement::Explain(Box::new(parse_statement(
+            return Ok(Statement::Explain(Box::new(parse_checked(
                 rest, first_line,
             )?)));
         }
     }
-    let mut statements = Parser::parse_sql(&SQLiteDialect {}, text)
-        .map_err(|e| syntax_error(&e.to_string(), first_line))?;
+    let mut statements = crate::limits::parse_sql(text, first_line)?;
     if statements.len() != 1 {
         return Err(SqlError::Unsupported(
             "expected exactly one statement".to_string(),
@@ -309,8 +312,12 @@ pub fn parse_statement(text: &str, first_line: usize) -> Result<Statement, SqlEr
 /// WHERE, fixed predicates (`data__TypeName = 'AWS::SageMaker::Image'`) stay, and provider
 /// tables are renamed. Returns the SQL and the provider tables it reads.
 pub fn parse_view_ddl(ddl: &str) -> Result<(String, Vec<QualifiedName>), SqlError> {
-    let mut statements =
-        Parser::parse_sql(&SQLiteDialect {}, ddl).map_err(|e| syntax_error(&e.to_string(), 1))?;
+    crate::limits::check_statement(ddl, 1)?;
+    crate::limits::with_stack(|| view_ddl_checked(ddl))
+}
+
+fn view_ddl_checked(ddl: &str) -> Result<(String, Vec<QualifiedName>), SqlError> {
+    let mut statements = crate::limits::parse_sql(ddl, 1)?;
     let Some(ast::Statement::Query(mut q)) = statements.pop() else {
         return Err(SqlError::Unsupported("a view must be a SELECT".into()));
     };
@@ -370,7 +377,7 @@ fn not_provider_table(verb: &str, name: &ObjectName) -> SqlError {
 }
 
 /// Turns sqlparser's "... at Line: 1, Column: 15" into a position in the script.
-fn syntax_error(message: &str, first_line: usize) -> SqlError {
+pub(crate) fn syntax_error(message: &str, first_line: usize) -> SqlError {
     let message = message.trim_start_matches("sql parser error: ");
     let mut position = None;
     let mut clean = message.to_string();
@@ -390,8 +397,17 @@ fn syntax_error(message: &str, first_line: usize) -> SqlError {
     }
 }
 
-pub(crate) fn strip_comments(text: &str) -> String {
-    let mut out = String::new();
+/// The first word after leading comments, upper-cased.
+fn leading_word(text: &str) -> String {
+    strip_comments(text)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase()
+}
+
+/// `text` without its leading whitespace and comments.
+pub(crate) fn strip_comments(text: &str) -> &str {
     let mut rest = text;
     loop {
         rest = rest.trim_start();
@@ -400,8 +416,7 @@ pub(crate) fn strip_comments(text: &str) -> String {
         } else if let Some(r) = rest.strip_prefix("/*") {
             rest = r.split_once("*/").map(|(_, r)| r).unwrap_or("");
         } else {
-            out.push_str(rest);
-            return out;
+            return rest;
         }
     }
 }

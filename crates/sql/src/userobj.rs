@@ -7,8 +7,6 @@
 use crate::statement::{rename_provider_tables, strip_comments};
 use crate::{QualifiedName, SqlError};
 use sqlparser::ast::{self, FromTable, ObjectName, ObjectNamePart, ObjectType, TableFactor};
-use sqlparser::dialect::SQLiteDialect;
-use sqlparser::parser::Parser;
 
 /// The SQLite schema (an attached database file in the app root) holding user tables and
 /// materialized views. `CREATE TABLE` is qualified with it because SQLite creates unqualified
@@ -71,11 +69,12 @@ pub enum UserStatement {
 pub fn parse_user_statement(
     text: &str,
     first_word: &str,
+    first_line: usize,
 ) -> Result<Option<UserStatement>, SqlError> {
     match first_word {
         "REFRESH" => parse_refresh(text).map(Some),
         "CREATE" | "DROP" | "INSERT" | "UPDATE" | "DELETE" | "REPLACE" => {
-            parse_with_sqlparser(text)
+            parse_with_sqlparser(text, first_line)
         }
         _ => Ok(None),
     }
@@ -99,11 +98,13 @@ fn parse_refresh(text: &str) -> Result<UserStatement, SqlError> {
     }
 }
 
-fn parse_with_sqlparser(text: &str) -> Result<Option<UserStatement>, SqlError> {
+fn parse_with_sqlparser(text: &str, first_line: usize) -> Result<Option<UserStatement>, SqlError> {
     // A script's own syntax errors are reported by the main parser with the same message,
-    // so a statement that does not parse is left to it.
-    let Ok(mut statements) = Parser::parse_sql(&SQLiteDialect {}, text) else {
-        return Ok(None);
+    // so a statement that does not parse is left to it; a limit is reported here.
+    let mut statements = match crate::limits::parse_sql(text, first_line) {
+        Ok(s) => s,
+        Err(SqlError::Syntax { .. }) => return Ok(None),
+        Err(other) => return Err(other),
     };
     if statements.len() != 1 {
         return Ok(None);
