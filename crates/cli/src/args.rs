@@ -218,7 +218,7 @@ pub struct GlobalArgs {
     /// Template data: a JSON file whose object supplies {{ placeholders }}.
     #[arg(short = 'q', long)]
     pub iqldata: Option<PathBuf>,
-    /// Template variable KEY=VALUE (repeatable; `a=1,b=2` also accepted, as StackQL does).
+    /// Template variable KEY=VALUE (repeatable; `a=1,b=2` is two, as in StackQL: quote a pair holding commas, `"k=a,b"`).
     #[arg(long = "var")]
     pub vars: Vec<String>,
     /// Print the rendered statements and send nothing.

@@ -143,10 +143,13 @@ pub(crate) fn template_vars(global: &GlobalArgs) -> anyhow::Result<stackql_templ
         ),
         None => None,
     };
-    Ok(stackql_template::vars_from_cli(
-        &split_var_flags(&global.vars),
-        iqldata.as_deref(),
-    )?)
+    // Each --var is split at commas as StackQL does (CSV); a split is reported so a
+    // value cut at a comma is noticed (the warning names keys, never values).
+    let cli = stackql_template::vars_from_cli(&global.vars, iqldata.as_deref())?;
+    for w in &cli.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(cli.vars)
 }
 
 /// -o, -H and -d (shared by exec and shell).
@@ -196,43 +199,11 @@ pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOption
     Ok(options)
 }
 
-/// StackQL's `--var a=1,b=2` is one flag holding several pairs; a comma followed by
-/// something without `=` stays part of the value (`--var Tags=a,b`).
-fn split_var_flags(flags: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for flag in flags {
-        let mut current = String::new();
-        for piece in flag.split(',') {
-            if !current.is_empty() && piece.contains('=') {
-                out.push(std::mem::take(&mut current));
-            } else if !current.is_empty() {
-                current.push(',');
-            }
-            current.push_str(piece);
-        }
-        out.push(current);
-    }
-    out
-}
-
 fn single_char(s: &str) -> anyhow::Result<char> {
     let mut chars = s.chars();
     match (chars.next(), chars.next()) {
         (Some(c), None) => Ok(c),
         _ if s == "\\t" => Ok('\t'),
         _ => bail!("-d/--delimiter must be one character, got '{s}'"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    #[test]
-    fn var_flags_split_like_stackql() {
-        assert_eq!(split_var_flags(&["a=1,b=2".into()]), vec!["a=1", "b=2"]);
-        assert_eq!(
-            split_var_flags(&["t=x,y".into(), "c=3".into()]),
-            vec!["t=x,y", "c=3"]
-        );
     }
 }

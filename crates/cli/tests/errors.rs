@@ -204,6 +204,90 @@ fn dryrun_prints_rendered_statements_and_sends_nothing() {
 }
 
 #[test]
+fn var_is_split_at_commas_like_stackql_with_a_warning_and_quoting_keeps_it_whole() {
+    let reg = aws_registry();
+    let sql = "INSERT INTO aws.sagemaker.images (ImageName, ImageDescription, region) SELECT {{ name }}, {{ desc }}, 'us-east-1'";
+    let split = stackql(
+        reg.root(),
+        None,
+        &["exec", "--dryrun", "--var", "desc=owner=alice,name=ml", sql],
+    )
+    .ok();
+    assert!(
+        split.stdout.contains("SELECT 'ml', 'owner=alice'"),
+        "{}",
+        split.stdout
+    );
+    assert!(
+        split
+            .stderr
+            .contains("warning: --var was split at its commas into 2 variables (desc, name)")
+            && split.stderr.contains(r#"--var '"desc=...,..."'"#),
+        "{}",
+        split.stderr
+    );
+    assert!(
+        !split.stderr.contains("alice"),
+        "values stay out of warnings"
+    );
+
+    let whole = stackql(
+        reg.root(),
+        None,
+        &[
+            "exec",
+            "--dryrun",
+            "--var",
+            r#""desc=owner=alice,team=ml""#,
+            "--var",
+            "name=n",
+            sql,
+        ],
+    )
+    .ok();
+    assert!(
+        whole.stdout.contains("SELECT 'n', 'owner=alice,team=ml'"),
+        "{}",
+        whole.stdout
+    );
+    assert!(!whole.stderr.contains("warning"), "{}", whole.stderr);
+
+    // A piece without `=` is refused (as StackQL does), without echoing it.
+    let r = stackql(
+        reg.root(),
+        None,
+        &["exec", "--dryrun", "--var", "pw=abc,secretpart", sql],
+    );
+    fails(&r, "piece 2 (the one after pw=...) is not KEY=VALUE");
+    assert!(!r.stderr.contains("secretpart"), "{}", r.stderr);
+}
+
+#[test]
+fn json_injection_through_a_var_cannot_add_a_patch_operation() {
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    let evil = r#"benign"},{"op":"replace","path":"/ImageRoleArn","value":"arn:aws:iam::123456789012:role/EVIL"#;
+    let run = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &[
+            "exec",
+            "--dryrun",
+            "--var",
+            &format!("\"v={}\"", evil.replace('"', "\"\"")),
+            r#"UPDATE aws.sagemaker.images SET PatchDocument = string('[{"op":"add","path":"/ImageDescription","value":"{{ v }}"}]') WHERE data__Identifier = 'img' AND region = 'us-east-1'"#,
+        ],
+    )
+    .ok();
+    assert!(
+        run.stdout.contains(r#"\"},{\"op\":\"replace\""#),
+        "the value's quotes are JSON-escaped: {}",
+        run.stdout
+    );
+    assert!(emu.journal().is_empty());
+}
+
+#[test]
 fn unsupported_flags_are_refused_not_ignored() {
     let reg = aws_registry();
     let r = stackql(

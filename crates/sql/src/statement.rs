@@ -203,7 +203,7 @@ fn parse_checked(text: &str, first_line: usize) -> Result<Statement, SqlError> {
         ast::Statement::Query(q) => {
             let tables = rename_provider_tables(q.as_mut());
             Ok(Statement::Query {
-                sql: q.to_string(),
+                sql: print_sql(q.as_mut()),
                 tables,
                 hints,
             })
@@ -212,7 +212,7 @@ fn parse_checked(text: &str, first_line: usize) -> Result<Statement, SqlError> {
             // EXPLAIN QUERY PLAN: SQLite's own plan of the rewritten query.
             let tables = rename_provider_tables(&mut stmt);
             Ok(Statement::Query {
-                sql: stmt.to_string(),
+                sql: print_sql(&mut stmt),
                 tables,
                 hints,
             })
@@ -237,7 +237,7 @@ fn parse_checked(text: &str, first_line: usize) -> Result<Statement, SqlError> {
             Ok(Statement::Insert {
                 target,
                 columns,
-                source_sql: source.to_string(),
+                source_sql: print_sql(source.as_mut()),
                 force_string,
                 source_tables,
                 hints,
@@ -261,7 +261,7 @@ fn parse_checked(text: &str, first_line: usize) -> Result<Statement, SqlError> {
                 assignments.push(Assignment {
                     column: last_ident(col).unwrap_or_default(),
                     force_string: is_string_call(&a.value),
-                    expr_sql: a.value.to_string(),
+                    expr_sql: print_sql(&mut a.value),
                 });
             }
             let predicates = match &update.selection {
@@ -327,7 +327,7 @@ fn view_ddl_checked(ddl: &str) -> Result<(String, Vec<QualifiedName>), SqlError>
         }
     }
     let tables = rename_provider_tables(q.as_mut());
-    Ok((q.to_string(), tables))
+    Ok((print_sql(q.as_mut()), tables))
 }
 
 fn is_placeholder(e: &Expr) -> bool {
@@ -450,6 +450,24 @@ fn qualified(name: &ObjectName) -> Option<QualifiedName> {
         }),
         _ => None,
     }
+}
+
+/// The SQL text of a parsed node. sqlparser prints a string literal's `''` and `\'` as if
+/// they were already escaped, so a value holding them would come back changed, or end the
+/// literal early and turn its rest into SQL; literals holding a quote are printed here
+/// instead, with `'` doubled (sqlparser prints a placeholder's text verbatim).
+pub(crate) fn print_sql<V: ast::VisitMut + fmt::Display>(node: &mut V) -> String {
+    let _ = ast::visit_expressions_mut(node, |e| {
+        if let Expr::Value(v) = e {
+            if let Value::SingleQuotedString(s) = &v.value {
+                if s.contains('\'') {
+                    v.value = Value::Placeholder(format!("'{}'", s.replace('\'', "''")));
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    node.to_string()
 }
 
 /// Renames every `provider.service.resource` relation to the single quoted identifier
@@ -652,6 +670,26 @@ fn parse_exec(text: &str, hints: Hints, first_line: usize) -> Result<Statement, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_literals_with_quotes_print_back_unchanged() {
+        // The value is `a''b\'c`: sqlparser alone prints `''` and `\'` as they are, which
+        // reads back as `a'b` and a literal ending early.
+        let Statement::Insert { source_sql, .. } =
+            parse_statement(r"INSERT INTO aws.s.r (a) SELECT 'a''''b\''c', 'plain'", 1).unwrap()
+        else {
+            panic!("not an insert")
+        };
+        assert_eq!(source_sql, r"SELECT 'a''''b\''c', 'plain'");
+        let Statement::Update { assignments, .. } = parse_statement(
+            r"UPDATE aws.s.r SET a = string('x\'' || 1 --') WHERE b = 1",
+            1,
+        )
+        .unwrap() else {
+            panic!("not an update")
+        };
+        assert_eq!(assignments[0].expr_sql, r"string('x\'' || 1 --')");
+    }
 
     #[test]
     fn select_renames_provider_tables_and_round_trips() {

@@ -4,7 +4,7 @@
 //! object; `provider.service.resource` stays a provider table, so `INSERT INTO t` is a SQLite
 //! write while `INSERT INTO aws.s.r` is an API call.
 
-use crate::statement::{rename_provider_tables, strip_comments};
+use crate::statement::{print_sql, rename_provider_tables, strip_comments};
 use crate::{QualifiedName, SqlError};
 use sqlparser::ast::{self, FromTable, ObjectName, ObjectNamePart, ObjectType, TableFactor};
 
@@ -123,7 +123,7 @@ fn parse_with_sqlparser(text: &str, first_line: usize) -> Result<Option<UserStat
                 if_not_exists: cv.if_not_exists,
                 materialized: cv.materialized,
                 temporary: cv.temporary,
-                query: cv.query.to_string(),
+                query: print_sql(cv.query.as_mut()),
                 tables,
             }
         }
@@ -135,7 +135,7 @@ fn parse_with_sqlparser(text: &str, first_line: usize) -> Result<Option<UserStat
                     name,
                     if_not_exists: ct.if_not_exists,
                     ddl: None,
-                    query: Some((q.to_string(), tables)),
+                    query: Some((print_sql(q.as_mut()), tables)),
                 }
             } else {
                 if !ct.temporary {
@@ -197,7 +197,7 @@ fn parse_with_sqlparser(text: &str, first_line: usize) -> Result<Option<UserStat
             let (tables, source) = match insert.source.as_mut() {
                 Some(src) => {
                     let tables = rename_provider_tables(src.as_mut());
-                    (tables, Some(src.to_string()))
+                    (tables, Some(print_sql(src.as_mut())))
                 }
                 None => (Vec::new(), None),
             };

@@ -112,7 +112,11 @@ pub(crate) fn split(source: &str) -> Result<Split<'_>, TemplateError> {
 
 /// Render the block's placeholders with `vars`, evaluate it and return the
 /// object it defines.
-pub(crate) fn evaluate(block: &Block<'_>, vars: &Vars) -> Result<Vars, TemplateError> {
+pub(crate) fn evaluate(
+    block: &Block<'_>,
+    vars: &Vars,
+    limits: &crate::JsonnetLimits,
+) -> Result<Vars, TemplateError> {
     let dialect = match block.kind {
         BlockKind::Json => Dialect::Json,
         BlockKind::Jsonnet => Dialect::Jsonnet,
@@ -121,7 +125,7 @@ pub(crate) fn evaluate(block: &Block<'_>, vars: &Vars) -> Result<Vars, TemplateE
     let rendered = engine::render(block.text, vars, dialect, line_offset)?;
     let value = match block.kind {
         BlockKind::Json => parse_json(&rendered, block.line)?,
-        BlockKind::Jsonnet => eval_jsonnet(&rendered, block.line)?,
+        BlockKind::Jsonnet => eval_jsonnet(&rendered, block.line, limits)?,
     };
     match value {
         Json::Object(map) => Ok(map),
@@ -169,33 +173,23 @@ fn parse_json(rendered: &str, block_line: usize) -> Result<Json, TemplateError> 
 }
 
 #[cfg(feature = "jsonnet")]
-fn eval_jsonnet(rendered: &str, block_line: usize) -> Result<Json, TemplateError> {
-    use jrsonnet_evaluator::manifest::JsonFormat;
-    use jrsonnet_evaluator::trace::PathResolver;
-    use jrsonnet_evaluator::State;
-
-    let err = |message: String| TemplateError::Jsonnet {
+fn eval_jsonnet(
+    rendered: &str,
+    block_line: usize,
+    limits: &crate::JsonnetLimits,
+) -> Result<Json, TemplateError> {
+    crate::jsonnet::evaluate(rendered, limits).map_err(|message| TemplateError::Jsonnet {
         line: block_line,
         message,
-    };
-    let mut builder = State::builder();
-    builder.context_initializer(jrsonnet_stdlib::ContextInitializer::new(
-        PathResolver::FileName,
-    ));
-    let state = builder.build();
-    let val = state
-        .evaluate_snippet("<data block>", rendered)
-        .map_err(|e| err(e.to_string()))?;
-    // Manifest with jsonnet's own writer (it forces lazy fields and reports
-    // errors inside them), keeping fields in the order they were written.
-    let text = val
-        .manifest(JsonFormat::minify(true))
-        .map_err(|e| err(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+    })
 }
 
 #[cfg(not(feature = "jsonnet"))]
-fn eval_jsonnet(_rendered: &str, block_line: usize) -> Result<Json, TemplateError> {
+fn eval_jsonnet(
+    _rendered: &str,
+    block_line: usize,
+    _limits: &crate::JsonnetLimits,
+) -> Result<Json, TemplateError> {
     Err(TemplateError::JsonnetUnsupported { line: block_line })
 }
 
@@ -251,7 +245,7 @@ mod tests {
             line: 1,
         };
         assert_eq!(
-            evaluate(&b, &Vars::new()).unwrap_err(),
+            evaluate(&b, &Vars::new(), &Default::default()).unwrap_err(),
             TemplateError::DataBlockNotObject {
                 line: 1,
                 found: "an array"

@@ -1,18 +1,20 @@
-//! Renders one template (SQL body or data block) with context-sensitive escaping.
+//! Renders one template (SQL body or data block): minijinja for the template language, then each printed value escaped for where it landed.
 //!
 //! How it works, and why:
 //! 1. A pre-pass over the source wraps comments that contain template tags in
-//!    `{% raw %}` (comments are never rendered) and strips the leading dot of
-//!    Go-style `{{ .name }}`. It inserts no newlines, so minijinja's line
-//!    numbers stay those of the source.
+//!    `{% raw %}` (comments are never rendered), strips the leading dot of
+//!    Go-style `{{ .name }}`, and puts `{{ __stackql_at(n) }}` in front of each
+//!    print tag so a value knows the line and column it was written at. It
+//!    inserts no newlines, so minijinja's line numbers stay those of the source.
 //! 2. minijinja renders the whole template, so control flow (`{% if %}`,
 //!    `{% for %}`, `{% set %}`), filters and attribute access all work. Our
 //!    formatter does not print values: it records each value in a side table
 //!    and prints a marker (`U+E000 index U+E001`) instead.
-//! 3. A second pass scans the rendered text with the dialect's lexer and
-//!    replaces each marker with the value escaped for the context the marker
-//!    landed in. Doing this after control flow means a placeholder's context
-//!    is the one it really has in the final text.
+//! 3. `substitute.rs` scans the rendered text (with `| raw` text put in first,
+//!    since it is template text by the author's choice) and replaces each
+//!    marker with the value escaped for the context the marker landed in. Doing
+//!    this after control flow means a placeholder's context is the one it
+//!    really has in the final text.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -22,19 +24,12 @@ use minijinja::{Environment, ErrorKind, UndefinedBehavior};
 use serde_json::Value as Json;
 
 use crate::error::TemplateError;
-use crate::lexer::{comment_len, Ctx, Dialect, Scanner};
+use crate::lexer::{comment_len, Dialect, Scanner};
+use crate::substitute::{self, Slot, SlotValue, MARK_CLOSE, MARK_OPEN};
 use crate::Vars;
 
-const MARK_OPEN: char = '\u{E000}';
-const MARK_CLOSE: char = '\u{E001}';
-
-/// One value printed by the template, before escaping.
-#[derive(Debug, Clone)]
-enum Slot {
-    /// `| raw`: inserted verbatim whatever the context.
-    Raw(String),
-    Value(Json),
-}
+/// The function the pre-pass calls in front of every print tag.
+const AT_FN: &str = "__stackql_at";
 
 /// The result of the `raw` filter: a distinct type so the formatter can tell
 /// it apart from an ordinary string (minijinja's "safe" strings cannot be
@@ -46,6 +41,20 @@ impl Object for RawText {
     fn render(self: &Arc<Self>, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// The result of `__stackql_at(n)`: prints nothing, tells the formatter that the
+/// next value comes from print tag `n`.
+#[derive(Debug)]
+struct At(usize);
+
+impl Object for At {}
+
+/// What the formatter collects while minijinja renders.
+#[derive(Default)]
+struct Recorder {
+    slots: Vec<Slot>,
+    next_at: Option<usize>,
 }
 
 /// Render `source` in `dialect` with `vars`. `line_offset` is added to every
@@ -70,9 +79,9 @@ pub(crate) fn render(
         return Ok(source.to_string());
     }
 
-    let prepared = prepare(source, dialect);
-    let slots: Arc<Mutex<Vec<Slot>>> = Arc::default();
-    let env = environment(Arc::clone(&slots));
+    let (prepared, positions) = prepare(source, dialect);
+    let recorder: Arc<Mutex<Recorder>> = Arc::default();
+    let env = environment(Arc::clone(&recorder));
 
     let tmpl = env
         .template_from_str(&prepared)
@@ -85,11 +94,16 @@ pub(crate) fn render(
         .render(ctx)
         .map_err(|e| render_error(&e, &prepared, &tmpl, vars, line_offset))?;
 
-    let slots = std::mem::take(&mut *slots.lock().unwrap_or_else(|p| p.into_inner()));
-    Ok(substitute(&rendered, &slots, dialect))
+    let slots = std::mem::take(&mut recorder.lock().unwrap_or_else(|p| p.into_inner()).slots);
+    let position = |slot: &Slot| {
+        slot.at
+            .and_then(|n| positions.get(n))
+            .map_or((line_offset + 1, 1), |&(l, c)| (l + line_offset, c))
+    };
+    substitute::substitute(&rendered, &slots, dialect, &position)
 }
 
-fn environment(slots: Arc<Mutex<Vec<Slot>>>) -> Environment<'static> {
+fn environment(recorder: Arc<Mutex<Recorder>>) -> Environment<'static> {
     let mut env = Environment::new();
     // Semi-strict: printing or iterating an undefined value is an error (the
     // user forgot a --var), but `{% if optional %}` still works.
@@ -103,18 +117,36 @@ fn environment(slots: Arc<Mutex<Vec<Slot>>>) -> Environment<'static> {
     env.add_filter("raw", |v: Value| -> Value {
         let text = match v.as_str() {
             Some(s) => s.to_string(),
-            None => json_text(&to_json(&v)),
+            None => substitute::json_text(&to_json(&v)),
         };
         Value::from_object(RawText(text))
     });
+    env.add_function(AT_FN, |n: usize| Value::from_object(At(n)));
     env.set_formatter(move |out, _state, value| {
-        let slot = match value.downcast_object_ref::<RawText>() {
-            Some(raw) => Slot::Raw(raw.0.clone()),
-            None => Slot::Value(to_json(value)),
+        let mut rec = recorder.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = value.downcast_object_ref::<At>() {
+            rec.next_at = Some(at.0);
+            return Ok(());
+        }
+        let value = match value.downcast_object_ref::<RawText>() {
+            Some(raw) => SlotValue::Raw(raw.0.clone()),
+            // Captured template output (a macro call, a `{% set %}` block) carries the
+            // markers of the values printed inside it; printed again it would hide them
+            // inside one opaque value, so it is refused rather than mangled.
+            None if value
+                .as_str()
+                .is_some_and(|s| substitute::holds_marker(s, rec.slots.len())) =>
+            {
+                return Err(minijinja::Error::new(
+                    ErrorKind::InvalidOperation,
+                    "this prints the output of a macro or a {% set %} block that itself prints values; print those values directly",
+                ));
+            }
+            None => SlotValue::Value(to_json(value)),
         };
-        let mut slots = slots.lock().unwrap_or_else(|p| p.into_inner());
-        let idx = slots.len();
-        slots.push(slot);
+        let idx = rec.slots.len();
+        let at = rec.next_at.take();
+        rec.slots.push(Slot { value, at });
         write!(out, "{MARK_OPEN}{idx}{MARK_CLOSE}").map_err(minijinja::Error::from)
     });
     env
@@ -172,7 +204,8 @@ fn tag_len(rest: &str, close: &str) -> usize {
             }
             // Jinja comments may contain anything, quotes included.
             None if close != "#}" && (b == b'"' || b == b'\'') => quote = Some(b),
-            None if rest[i..].starts_with(close) => return i + close.len(),
+            // Bytes, not `&rest[i..]`: `i` may be inside a multi-byte character.
+            None if bytes[i..].starts_with(close.as_bytes()) => return i + close.len(),
             None => {}
         }
         i += 1;
@@ -180,12 +213,20 @@ fn tag_len(rest: &str, close: &str) -> usize {
     rest.len()
 }
 
+/// Length of the whitespace-control sign (`-`/`+`) after a tag's opening `{{`/`{%`.
+fn sign_len(tag: &str) -> usize {
+    usize::from(tag[2..].starts_with(['-', '+']))
+}
+
+/// The words of a `{% ... %}` tag, without delimiters and whitespace control.
+fn block_tag_body(tag: &str) -> &str {
+    let inner = tag.get(2..tag.len().saturating_sub(2)).unwrap_or("");
+    inner.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace())
+}
+
 /// `{{ .name }}` (Go template style) -> `{{ name }}`.
 fn strip_go_dot(tag: &str) -> String {
-    let mut head = 2;
-    if tag[head..].starts_with(['-', '+']) {
-        head += 1;
-    }
+    let head = 2 + sign_len(tag);
     let ws = tag[head..].len() - tag[head..].trim_start().len();
     let after = &tag[head + ws..];
     let mut chars = after.chars();
@@ -198,130 +239,92 @@ fn strip_go_dot(tag: &str) -> String {
     tag.to_string()
 }
 
-/// See the module docs, step 1.
-fn prepare(source: &str, dialect: Dialect) -> String {
+/// See the module docs, step 1. Returns the prepared template and, per print
+/// tag, its 1-based line and column in `source`.
+fn prepare(source: &str, dialect: Dialect) -> (String, Vec<(usize, usize)>) {
     let mut out = String::with_capacity(source.len() + 32);
+    let mut positions = Vec::new();
     let mut scanner = Scanner::new(dialect);
+    let (mut line, mut line_start) = (1, 0);
     let mut i = 0;
     while i < source.len() {
         let rest = &source[i..];
         if let Some(close) = tag_close(rest) {
             // Template tags are opaque to the SQL lexer: a quote inside
             // `{{ "it's" }}` must not open a SQL string.
-            let len = tag_len(rest, close);
+            let mut len = tag_len(rest, close);
             let tag = &rest[..len];
             if close == "}}" {
-                out.push_str(&strip_go_dot(tag));
+                let column = source[line_start..i].chars().count() + 1;
+                let tag = strip_go_dot(tag);
+                let head = 2 + sign_len(&tag);
+                out.push_str(&tag[..head]);
+                out.push_str(&format!(" {AT_FN}({}) }}}}{{{{", positions.len()));
+                out.push_str(&tag[head..]);
+                positions.push((line, column));
+            } else if close == "%}" && block_tag_body(tag) == "raw" {
+                // A `{% raw %}` section is the user's literal text: copy it whole.
+                len += raw_section_len(&rest[len..]);
+                out.push_str(&rest[..len]);
             } else {
                 out.push_str(tag);
             }
-            i += len;
-            continue;
-        }
-        if let Some((ctx, open_len)) = scanner.comment_start(rest) {
-            let len = comment_len(rest, ctx, open_len);
-            let comment = &rest[..len];
-            if tag_close_anywhere(comment) {
-                out.push_str("{% raw %}");
-                out.push_str(comment);
-                out.push_str("{% endraw %}");
-            } else {
-                out.push_str(comment);
+            for (k, b) in rest[..len].bytes().enumerate() {
+                if b == b'\n' {
+                    line += 1;
+                    line_start = i + k + 1;
+                }
             }
             i += len;
             continue;
         }
-        let n = scanner.advance(rest);
-        out.push_str(&rest[..n]);
-        i += n;
+        let len = match scanner.comment_start(rest) {
+            Some((ctx, open_len)) => {
+                let len = comment_len(rest, ctx, open_len);
+                let comment = &rest[..len];
+                if tag_close_anywhere(comment) {
+                    out.push_str("{% raw %}");
+                    out.push_str(comment);
+                    out.push_str("{% endraw %}");
+                } else {
+                    out.push_str(comment);
+                }
+                len
+            }
+            None => {
+                let n = scanner.advance(rest);
+                out.push_str(&rest[..n]);
+                n
+            }
+        };
+        for (k, b) in rest[..len].bytes().enumerate() {
+            if b == b'\n' {
+                line += 1;
+                line_start = i + k + 1;
+            }
+        }
+        i += len;
     }
-    out
+    (out, positions)
+}
+
+/// Length of a `{% raw %}` section's body up to and including its `{% endraw %}`
+/// (everything, if it is not closed: minijinja reports that).
+fn raw_section_len(rest: &str) -> usize {
+    let mut i = 0;
+    while let Some(off) = rest[i..].find("{%") {
+        let start = i + off;
+        let len = tag_len(&rest[start..], "%}");
+        if block_tag_body(&rest[start..start + len]) == "endraw" {
+            return start + len;
+        }
+        i = start + 2;
+    }
+    rest.len()
 }
 
 fn tag_close_anywhere(s: &str) -> bool {
     s.contains("{{") || s.contains("{%") || s.contains("{#")
-}
-
-// ---------------------------------------------------------------------------
-// Substitution
-// ---------------------------------------------------------------------------
-
-/// See the module docs, step 3.
-fn substitute(rendered: &str, slots: &[Slot], dialect: Dialect) -> String {
-    let mut out = String::with_capacity(rendered.len() + 64);
-    let mut scanner = Scanner::new(dialect);
-    let mut i = 0;
-    while i < rendered.len() {
-        let rest = &rendered[i..];
-        if let Some(body) = rest.strip_prefix(MARK_OPEN) {
-            let end = body.find(MARK_CLOSE).expect("markers are written in pairs");
-            let idx: usize = body[..end].parse().expect("marker holds an index");
-            escape_into(&mut out, &slots[idx], dialect, scanner.ctx);
-            i += MARK_OPEN.len_utf8() + end + MARK_CLOSE.len_utf8();
-            continue;
-        }
-        let n = scanner.advance(rest);
-        out.push_str(&rest[..n]);
-        i += n;
-    }
-    out
-}
-
-/// The "text" of a value: strings raw, null empty, everything else compact JSON.
-fn json_text(v: &Json) -> String {
-    match v {
-        Json::String(s) => s.clone(),
-        Json::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-/// JSON string escaping without the surrounding quotes.
-fn json_escape(text: &str) -> String {
-    let quoted = Json::String(text.to_string()).to_string();
-    quoted[1..quoted.len() - 1].to_string()
-}
-
-fn escape_into(out: &mut String, slot: &Slot, dialect: Dialect, ctx: Ctx) {
-    let v = match slot {
-        Slot::Raw(text) => {
-            out.push_str(text);
-            return;
-        }
-        Slot::Value(v) => v,
-    };
-    if ctx.is_comment() {
-        // Only reachable when control flow produced a comment around a
-        // placeholder; text is the least surprising thing to put there.
-        out.push_str(&json_text(v));
-        return;
-    }
-    match (dialect, ctx) {
-        (Dialect::Sql, Ctx::Code) => out.push_str(&sql_literal(v)),
-        (Dialect::Sql, Ctx::SingleQuoted) => out.push_str(&json_text(v).replace('\'', "''")),
-        (Dialect::Sql, Ctx::DoubleQuoted) => out.push_str(&json_text(v).replace('"', "\"\"")),
-        (Dialect::Json | Dialect::Jsonnet, Ctx::Code) => out.push_str(&v.to_string()),
-        (Dialect::Json | Dialect::Jsonnet, Ctx::DoubleQuoted) => {
-            out.push_str(&json_escape(&json_text(v)))
-        }
-        (_, Ctx::SingleQuoted) => out.push_str(&json_escape(&json_text(v)).replace('\'', "\\'")),
-        (_, Ctx::LineComment | Ctx::BlockComment) => unreachable!("handled above"),
-    }
-}
-
-/// A value as a SQL literal, for placeholders outside quotes.
-pub(crate) fn sql_literal(v: &Json) -> String {
-    match v {
-        Json::Null => "NULL".to_string(),
-        Json::Bool(b) => b.to_string(),
-        Json::Number(n) => n.to_string(),
-        Json::String(s) => quote_sql(s),
-        other => quote_sql(&other.to_string()),
-    }
-}
-
-fn quote_sql(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 // ---------------------------------------------------------------------------
@@ -365,12 +368,16 @@ fn undefined_name(
         let mut m: Vec<String> = tmpl
             .undeclared_variables(false)
             .into_iter()
-            .filter(|n| !vars.contains_key(n))
+            .filter(|n| !vars.contains_key(n) && n != AT_FN)
             .collect();
         m.sort();
         m
     };
-    let tags = tags_on_line(prepared, line);
+    // The pre-pass's own position tags are not the user's.
+    let tags: Vec<&str> = tags_on_line(prepared, line)
+        .into_iter()
+        .filter(|t| !t.contains(AT_FN))
+        .collect();
     let idents: HashSet<&str> = tags.iter().flat_map(|t| identifiers(t)).collect();
     if let Some(name) = missing.iter().find(|n| idents.contains(n.as_str())) {
         return Some(name.clone());
@@ -447,16 +454,6 @@ mod tests {
     }
 
     #[test]
-    fn sql_literal_kinds() {
-        assert_eq!(sql_literal(&json!("it's")), "'it''s'");
-        assert_eq!(sql_literal(&json!(42)), "42");
-        assert_eq!(sql_literal(&json!(-1.5)), "-1.5");
-        assert_eq!(sql_literal(&json!(true)), "true");
-        assert_eq!(sql_literal(&json!(null)), "NULL");
-        assert_eq!(sql_literal(&json!([{"K": "o'k"}])), r#"'[{"K":"o''k"}]'"#);
-    }
-
-    #[test]
     fn go_dot_is_stripped() {
         assert_eq!(strip_go_dot("{{ .name }}"), "{{ name }}");
         assert_eq!(strip_go_dot("{{- .a.b -}}"), "{{- a.b -}}");
@@ -469,6 +466,8 @@ mod tests {
         assert_eq!(tag_len(r#"{{ "}}" }} x"#, "}}"), 10);
         assert_eq!(tag_len("{# it's #} x", "#}"), 10);
         assert_eq!(tag_len("{{ open", "}}"), 7);
+        // Found by fuzzing: a multi-byte character inside a tag.
+        assert_eq!(tag_len("{#\u{d0fec} #} x", "#}"), 9);
     }
 
     #[test]
@@ -476,7 +475,8 @@ mod tests {
         let v = json!({"s": "o'k", "i": "a\"b"});
         assert_eq!(sql("{{ s }}", v.clone()), "'o''k'");
         assert_eq!(sql("'x{{ s }}'", v.clone()), "'xo''k'");
-        assert_eq!(sql("\"{{ i }}\"", v.clone()), "\"a\"\"b\"");
+        assert_eq!(sql("\"{{ s }}\"", v.clone()), "\"o'k\"");
+        assert!(render("\"{{ i }}\"", &vars(v.clone()), Dialect::Sql, 0).is_err());
         assert_eq!(
             sql("-- {{ nope }}\n{{ s }}", v.clone()),
             "-- {{ nope }}\n'o''k'"

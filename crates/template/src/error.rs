@@ -23,6 +23,15 @@ pub enum TemplateError {
     #[error("template error (line {line}): {message}")]
     Render { line: usize, message: String },
 
+    /// A placeholder stands where its value cannot be escaped safely, or where the
+    /// renderer cannot tell how it should be escaped. `reason` never quotes the value.
+    #[error("placeholder at line {line}, column {column} cannot be rendered: {reason} (use `| raw` to insert text verbatim at your own risk)")]
+    Placeholder {
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+
     /// A `<<<json` / `<<<jsonnet` block has no closing `>>>`.
     #[error("data block opened with '<<<{kind}' on line {line} is not closed with '>>>'")]
     UnterminatedDataBlock { kind: &'static str, line: usize },
@@ -54,6 +63,22 @@ pub enum TemplateError {
     #[error("invalid --var '{flag}': expected KEY=VALUE")]
     InvalidVar { flag: String },
 
+    /// A `--var` flag split at commas (as StackQL does) has a piece that is not
+    /// `KEY=VALUE`. The piece itself is not shown: it is often the rest of a value.
+    #[error(
+        "invalid --var: StackQL reads --var as comma-separated KEY=VALUE pairs, and piece {position}{} is not KEY=VALUE; to keep a comma inside a value, quote the whole pair: --var '\"KEY=...,...\"'",
+        after_key(.after)
+    )]
+    InvalidVarPiece {
+        /// The key of the piece before it, if any.
+        after: Option<String>,
+        position: usize,
+    },
+
+    /// A `--var` flag's CSV quoting is broken.
+    #[error("invalid --var: a quoted pair must look like '\"KEY=VALUE\"' (a \" inside it written \"\") and be followed by a comma or nothing")]
+    InvalidVarQuote,
+
     /// The `--iqldata` document is not valid JSON or not an object.
     #[error("invalid --iqldata: {message}")]
     InvalidIqlData { message: String },
@@ -61,4 +86,10 @@ pub enum TemplateError {
     /// The script contains a character the engine reserves for its own use.
     #[error("script contains the reserved character U+{code:04X} (line {line})")]
     ReservedCharacter { code: u32, line: usize },
+}
+
+fn after_key(after: &Option<String>) -> String {
+    after
+        .as_ref()
+        .map_or_else(String::new, |k| format!(" (the one after {k}=...)"))
 }

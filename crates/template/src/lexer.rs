@@ -1,20 +1,21 @@
 //! Lexical context tracking (SQL, JSON, jsonnet): where in the text a placeholder sits.
 //!
-//! The escaping of a placeholder depends only on whether it sits in code, in
-//! a quoted string/identifier or in a comment. This module is a tiny state
-//! machine that is fed the text one token at a time; it deliberately knows
-//! nothing about templates, so the same scanner serves both the pre-pass over
-//! the source and the substitution pass over minijinja's output.
+//! This module is a small state machine fed the text one unit at a time; it
+//! knows nothing about templates, so the same scanner serves both the pre-pass
+//! over the source (finding comments) and the substitution pass over
+//! minijinja's output (finding the context of each value). What is *inside* a
+//! SQL string literal (JSON or plain text) is worked out by `sqlstring.rs`.
 
 /// The dialect of the text being scanned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Dialect {
-    /// SQL: `'strings'` and `"identifiers"` with doubled-quote escapes,
-    /// `-- line` and `/* block */` comments.
+    /// SQL (SQLite): `'strings'`, `"identifiers"`, `` `identifiers` `` (doubled-quote
+    /// escapes) and `[identifiers]` (no escape at all), `-- line` and `/* block */` comments.
     Sql,
     /// JSON: `"strings"` with backslash escapes, no comments.
     Json,
-    /// Jsonnet: `"..."` and `'...'` strings with backslash escapes,
+    /// Jsonnet: `"..."` and `'...'` strings with backslash escapes, verbatim
+    /// `@"..."` / `@'...'` strings (doubled-quote escapes), `|||` text blocks,
     /// `//`, `#` and `/* */` comments.
     Jsonnet,
 }
@@ -25,16 +26,18 @@ pub(crate) enum Ctx {
     Code,
     /// SQL string literal, or jsonnet single-quoted string.
     SingleQuoted,
-    /// SQL quoted identifier, or JSON/jsonnet double-quoted string.
+    /// SQL `"` quoted identifier, or JSON/jsonnet double-quoted string.
     DoubleQuoted,
+    /// SQL `` ` `` quoted identifier.
+    Backtick,
+    /// SQL `[...]` identifier: nothing can be escaped inside it.
+    Bracket,
+    /// Jsonnet `@'...'` / `@"..."`: the quote byte, doubled to escape it.
+    Verbatim(u8),
+    /// Jsonnet `|||` text block.
+    TextBlock,
     LineComment,
     BlockComment,
-}
-
-impl Ctx {
-    pub(crate) fn is_comment(self) -> bool {
-        matches!(self, Ctx::LineComment | Ctx::BlockComment)
-    }
 }
 
 /// Incremental scanner: call [`Scanner::advance`] on the remaining text and it
@@ -43,6 +46,9 @@ impl Ctx {
 pub(crate) struct Scanner {
     pub(crate) dialect: Dialect,
     pub(crate) ctx: Ctx,
+    /// A backslash was consumed inside a string and the character it escapes has
+    /// not been seen yet (it may be a placeholder, which then cannot be escaped).
+    pub(crate) escape_pending: bool,
 }
 
 impl Scanner {
@@ -50,6 +56,7 @@ impl Scanner {
         Scanner {
             dialect,
             ctx: Ctx::Code,
+            escape_pending: false,
         }
     }
 
@@ -74,41 +81,62 @@ impl Scanner {
     /// return how many bytes were consumed.
     pub(crate) fn advance(&mut self, rest: &str) -> usize {
         let first = rest.chars().next().map_or(1, char::len_utf8);
-        let backslash_escapes = self.dialect != Dialect::Sql;
+        if self.escape_pending {
+            self.escape_pending = false;
+            return first;
+        }
+        let b = rest.as_bytes()[0];
         match self.ctx {
-            Ctx::Code => {
-                if let Some((ctx, len)) = self.comment_start(rest) {
-                    self.ctx = ctx;
-                    return len;
-                }
-                match rest.as_bytes()[0] {
-                    b'\'' if self.dialect != Dialect::Json => self.ctx = Ctx::SingleQuoted,
-                    b'"' => self.ctx = Ctx::DoubleQuoted,
-                    _ => {}
-                }
-                first
-            }
+            Ctx::Code => self.advance_code(rest, first),
             Ctx::SingleQuoted | Ctx::DoubleQuoted => {
                 let quote = if self.ctx == Ctx::SingleQuoted {
                     b'\''
                 } else {
                     b'"'
                 };
-                let b = rest.as_bytes()[0];
-                if backslash_escapes && b == b'\\' {
-                    // Skip the escaped character too, so `\"` does not close the string.
-                    let next = rest[1..].chars().next().map_or(0, char::len_utf8);
-                    return 1 + next;
+                if self.dialect != Dialect::Sql && b == b'\\' {
+                    // The escaped character is consumed by the next call, so a
+                    // placeholder right after the backslash can tell.
+                    self.escape_pending = true;
+                    return 1;
                 }
                 if b == quote {
                     // SQL's doubled quote (`''`) closes and immediately reopens,
-                    // which this toggle models correctly without special casing.
+                    // which this toggle models without special casing.
                     self.ctx = Ctx::Code;
                 }
                 first
             }
+            Ctx::Backtick => {
+                if b == b'`' {
+                    self.ctx = Ctx::Code;
+                }
+                first
+            }
+            Ctx::Bracket => {
+                if b == b']' {
+                    self.ctx = Ctx::Code;
+                }
+                first
+            }
+            Ctx::Verbatim(q) => {
+                if b == q {
+                    if rest.as_bytes().get(1) == Some(&q) {
+                        return 2;
+                    }
+                    self.ctx = Ctx::Code;
+                }
+                first
+            }
+            Ctx::TextBlock => {
+                if rest.starts_with("|||") {
+                    self.ctx = Ctx::Code;
+                    return 3;
+                }
+                first
+            }
             Ctx::LineComment => {
-                if rest.as_bytes()[0] == b'\n' {
+                if b == b'\n' {
                     self.ctx = Ctx::Code;
                 }
                 first
@@ -121,6 +149,35 @@ impl Scanner {
                 first
             }
         }
+    }
+
+    fn advance_code(&mut self, rest: &str, first: usize) -> usize {
+        if let Some((ctx, len)) = self.comment_start(rest) {
+            self.ctx = ctx;
+            return len;
+        }
+        let b = rest.as_bytes()[0];
+        match (self.dialect, b) {
+            (Dialect::Json, b'"') => self.ctx = Ctx::DoubleQuoted,
+            (Dialect::Sql, b'\'') => self.ctx = Ctx::SingleQuoted,
+            (Dialect::Sql, b'"') => self.ctx = Ctx::DoubleQuoted,
+            (Dialect::Sql, b'`') => self.ctx = Ctx::Backtick,
+            (Dialect::Sql, b'[') => self.ctx = Ctx::Bracket,
+            (Dialect::Jsonnet, b'\'') => self.ctx = Ctx::SingleQuoted,
+            (Dialect::Jsonnet, b'"') => self.ctx = Ctx::DoubleQuoted,
+            (Dialect::Jsonnet, b'@') => {
+                if let Some(&q @ (b'"' | b'\'')) = rest.as_bytes().get(1) {
+                    self.ctx = Ctx::Verbatim(q);
+                    return 2;
+                }
+            }
+            (Dialect::Jsonnet, b'|') if rest.starts_with("|||") => {
+                self.ctx = Ctx::TextBlock;
+                return 3;
+            }
+            _ => {}
+        }
+        first
     }
 }
 
@@ -171,6 +228,13 @@ mod tests {
     }
 
     #[test]
+    fn sql_identifier_quotes() {
+        assert_eq!(contexts(Dialect::Sql, "`a'b`").last(), Some(&Ctx::Code));
+        assert_eq!(contexts(Dialect::Sql, "[a'b").last(), Some(&Ctx::Bracket));
+        assert_eq!(contexts(Dialect::Sql, "[a'b]").last(), Some(&Ctx::Code));
+    }
+
+    #[test]
     fn json_backslash_escape_does_not_close_string() {
         let ctxs = contexts(Dialect::Json, r#""a\"b" "#);
         assert_eq!(ctxs.last(), Some(&Ctx::Code));
@@ -181,6 +245,27 @@ mod tests {
     #[test]
     fn json_single_quote_is_not_a_string() {
         assert_eq!(contexts(Dialect::Json, "'").last(), Some(&Ctx::Code));
+    }
+
+    #[test]
+    fn jsonnet_verbatim_and_text_blocks() {
+        // A backslash does not escape in a verbatim string; a doubled quote does.
+        assert_eq!(
+            contexts(Dialect::Jsonnet, r#"@"a\" x"#).last(),
+            Some(&Ctx::Code)
+        );
+        assert_eq!(
+            contexts(Dialect::Jsonnet, r#"@'it''s"#).last(),
+            Some(&Ctx::Verbatim(b'\''))
+        );
+        assert_eq!(
+            contexts(Dialect::Jsonnet, "|||\n  a ' \" \n|||").last(),
+            Some(&Ctx::Code)
+        );
+        assert_eq!(
+            contexts(Dialect::Jsonnet, "|||\n  a").last(),
+            Some(&Ctx::TextBlock)
+        );
     }
 
     #[test]

