@@ -18,7 +18,7 @@ use stackql_template::{render_script, TemplateError, Vars};
 /// What the engine takes from one rendered statement: per column, assignment or
 /// predicate, the text it turns into a request field; or the `@@json` body.
 fn sent_texts(rendered: &str) -> Vec<Option<String>> {
-    let statements = stackql_sql::split_statements(rendered);
+    let statements = stackql_sql::split_statements(rendered).expect("within the limits");
     assert_eq!(statements.len(), 1, "one statement in {rendered:?}");
     let s = &statements[0];
     let parsed = stackql_sql::parse_statement(&s.text, s.line)
