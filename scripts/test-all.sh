@@ -13,7 +13,7 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
-echo "== template renderer fuzzing (time-boxed)"
+echo "== fuzzing: templates, splitter, SQL front end, registry loader (time-boxed)"
 scripts/fuzz.sh
 echo "== demo (README main job)"
 scripts/demo.sh
