@@ -12,6 +12,7 @@ mod discovery;
 pub mod docs;
 mod error;
 mod explain;
+pub mod functions;
 mod http;
 mod mutation;
 pub mod registry_remote;
@@ -28,7 +29,6 @@ pub use retry::RetryPolicy;
 
 use catalog::Catalog;
 use context::Context;
-use rusqlite::functions::FunctionFlags;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -252,20 +252,7 @@ impl Engine {
         let conn = Connection::open_in_memory().map_err(|e| EngineError::Sqlite(e.to_string()))?;
         conn.create_module(vtab::MODULE_NAME, &vtab::MODULE, Some(ctx.clone()))
             .map_err(|e| EngineError::Sqlite(e.to_string()))?;
-        // `string(x)`: StackQL's marker for "send as a string"; in SQL it is the text of x.
-        conn.create_scalar_function(
-            "string",
-            1,
-            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-            |c| {
-                let v: SqlValue = c.get(0)?;
-                Ok(match v {
-                    SqlValue::Null => SqlValue::Null,
-                    other => SqlValue::Text(values::sql_to_text(&other)),
-                })
-            },
-        )
-        .map_err(|e| EngineError::Sqlite(e.to_string()))?;
+        functions::register(&conn).map_err(|e| EngineError::Sqlite(e.to_string()))?;
         let user = userobj::UserObjects::open(&conn, options.approot.clone())?;
         Ok(Engine {
             ctx,
