@@ -3,7 +3,7 @@
 
 use crate::error::CallError;
 use crate::http::HttpClient;
-use crate::request::PreparedRequest;
+use crate::request::{Intent, PreparedRequest};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -41,7 +41,10 @@ pub async fn await_final(
         provider: template.provider.clone(),
         label: "GetResourceRequestStatus".into(),
         params: vec![format!("RequestToken={token}")],
+        // Polling only reads.
         retry_safe: true,
+        intent: Intent::Read,
+        endpoint: template.endpoint.clone(),
     };
     let deadline = Instant::now() + timeout;
     let mut backoff = Duration::from_millis(200);
