@@ -127,7 +127,8 @@ pub fn build_request(
             }
             ParamLocation::Path => {
                 let text = sql_to_text(value);
-                path = path.replace(&format!("{{{}}}", param.wire_name), &path_segment(&text));
+                let segment = path_segment(column, &text).map_err(|e| format!("{label}: {e}"))?;
+                path = path.replace(&format!("{{{}}}", param.wire_name), &segment);
                 params.push(format!("{column}={text}"));
             }
             ParamLocation::Query => {
@@ -266,13 +267,16 @@ fn choose_server<'s>(
 }
 
 /// A path parameter as one path segment: percent-encoded so it can add no `/`, `?`, `#`
-/// or `@`, and `.`/`..` encoded so URL normalisation cannot climb out of the path.
-fn path_segment(text: &str) -> String {
-    match text {
-        "." => "%2E".to_string(),
-        ".." => "%2E%2E".to_string(),
-        _ => url::form_urlencoded::byte_serialize(text.as_bytes()).collect(),
+/// or `@`. `.` and `..` are refused: URLs normalise them (encoded or not) into a move up
+/// the path, so no encoding keeps them a plain segment.
+fn path_segment(column: &str, text: &str) -> Result<String, String> {
+    if text == "." || text == ".." {
+        return Err(format!(
+            "'{text}' is not a valid {column}: it goes into the URL path, where it would \
+             change which resource is addressed"
+        ));
     }
+    Ok(url::form_urlencoded::byte_serialize(text.as_bytes()).collect())
 }
 
 /// Body fields worth naming when a call fails (the others are bulky or secret-ish).
@@ -331,5 +335,24 @@ mod tests {
             join_url("https://h", "/a", &[("k".into(), "a b".into())], false),
             "https://h/a?k=a+b"
         );
+    }
+
+    #[test]
+    fn a_path_parameter_cannot_change_the_host_or_climb_the_path() {
+        let base = "https://s3.us-east-1.amazonaws.com";
+        let endpoint = Origin::of_url(base).unwrap();
+        for value in ["x@127.0.0.1:9/#", "a/../../b", "?q=1", "%2F", "..."] {
+            let seg = path_segment("Key", value).unwrap();
+            assert!(!seg.contains(['/', '@', ':', '#', '?']), "{value} -> {seg}");
+            let url = join_url(base, &format!("/bucket/{seg}/x"), &[], false);
+            ensure_origin("t", &url, &endpoint).unwrap();
+            let parsed = url::Url::parse(&url).unwrap();
+            assert!(parsed.path().starts_with("/bucket/"), "{value} -> {url}");
+            assert!(parsed.path().ends_with("/x"), "{value} -> {url}");
+        }
+        for dots in [".", ".."] {
+            let e = path_segment("Key", dots).unwrap_err();
+            assert!(e.contains("not a valid Key"), "{e}");
+        }
     }
 }
