@@ -158,3 +158,22 @@ fn pgsrv_flags_are_refused_outside_srv() {
     assert_eq!(run.code, 1);
     assert!(run.stderr.contains("stackql srv"), "{}", run.stderr);
 }
+
+#[test]
+fn an_injected_host_receives_nothing_through_srv() {
+    let reg = aws_registry();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // An empty override means none: the provider's own endpoints apply.
+    let server = srv(reg.root(), "", &[], None);
+    let sql = format!("SELECT * FROM aws.sagemaker.images WHERE region = 'x@127.0.0.1:{port}/#'");
+    let out = psql(server.port, "disable", "", &sql);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("is not an AWS region"), "{stderr}");
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the injected host was contacted: {other:?}"),
+    }
+}
