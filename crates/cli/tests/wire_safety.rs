@@ -239,6 +239,26 @@ fn a_malformed_listing_is_an_error_naming_the_method_and_path() {
 }
 
 #[test]
+fn a_write_answered_without_a_progress_event_is_an_error() {
+    let server = Loopback::start(|_, _| json(200, r#"{"Status":"fine"}"#));
+    let r = run(&server, &["exec", CC_INSERT]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("aws.sagemaker.images.create_resource"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("expected an object at $.ProgressEvent, got nothing"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("despatched"), "{}", r.stdout);
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[test]
 fn the_retry_summary_counts_only_retries_that_succeeded() {
     // us-east-1 fails once and then answers; us-west-2 always fails.
     let server = Loopback::start(|req, _| {

@@ -1,6 +1,7 @@
 //! `/*+ AWAIT */`: polling Cloud Control's GetResourceRequestStatus with the RequestToken of
 //! a ProgressEvent until it reaches a final status, honouring `RetryAfter`, within a limit.
 
+use crate::decode::progress_event;
 use crate::error::CallError;
 use crate::http::HttpClient;
 use crate::request::{Intent, PreparedRequest};
@@ -50,7 +51,8 @@ pub async fn await_final(
     let mut backoff = Duration::from_millis(200);
     loop {
         let resp = http.call(&req).await.map_err(AwaitError::Call)?;
-        let event = resp.get("ProgressEvent").cloned().unwrap_or(Value::Null);
+        let event = progress_event(&resp)
+            .map_err(|e| AwaitError::Call(CallError::Refused(format!("{}: {e}", req.label))))?;
         let status = event
             .get("OperationStatus")
             .and_then(Value::as_str)

@@ -29,6 +29,18 @@ pub fn page_items<'a>(page: &'a Value, path: Option<&JsonPath>) -> Result<Vec<&'
     Ok(items)
 }
 
+/// The `ProgressEvent` object of a Cloud Control answer. Without it there is no status and
+/// no request token to report or await, so its absence is a malformed answer.
+pub fn progress_event(answer: &Value) -> Result<Value, String> {
+    match answer.get("ProgressEvent") {
+        Some(event @ Value::Object(_)) => Ok(event.clone()),
+        other => Err(format!(
+            "expected an object at $.ProgressEvent, got {}",
+            other.map_or("nothing", kind_of)
+        )),
+    }
+}
+
 /// A JSON value's kind, with its article, for error messages.
 pub fn kind_of(v: &Value) -> &'static str {
     match v {
@@ -56,6 +68,11 @@ mod tests {
             page_items(&json!({"ResourceDescriptions": "notalist"}), Some(&path)).unwrap_err(),
             "expected an array at $.ResourceDescriptions, got a string"
         );
+        assert_eq!(
+            progress_event(&json!({})).unwrap_err(),
+            "expected an object at $.ProgressEvent, got nothing"
+        );
+        assert!(progress_event(&json!({"ProgressEvent": {"OperationStatus": "SUCCESS"}})).is_ok());
         assert_eq!(
             page_items(&json!(7), None).unwrap_err(),
             "expected an array at $, got a number"

@@ -5,7 +5,7 @@
 //! each is followed to its final status.
 
 use crate::awaiter::{await_final, AwaitError};
-use crate::decode::page_items;
+use crate::decode::{page_items, progress_event};
 use crate::error::{CallError, EngineError, FailedCall};
 use crate::request::{build_request, CallValues, Intent, PreparedRequest};
 use crate::values::{cell_to_sql, json_to_sql, sql_to_cell};
@@ -523,6 +523,8 @@ fn send_all(
     }
     let ctx = engine.ctx.clone();
     let timeout = engine.await_timeout;
+    // Cloud Control writes answer with a ProgressEvent; other services' writes do not.
+    let reports_progress = service.signing_name.as_deref() == Some("cloudcontrolapi");
     let target_name = target.to_string();
     let results: Vec<Result<MutationResult, (Option<MutationResult>, FailedCall)>> =
         ctx.runtime.block_on(async {
@@ -537,7 +539,11 @@ fn send_all(
                         error,
                     };
                     let resp = ctx.http.call(req).await.map_err(|e| (None, failed(e)))?;
-                    let event = resp.get("ProgressEvent").cloned().unwrap_or(Value::Null);
+                    let event = if reports_progress {
+                        progress_event(&resp).map_err(|e| (None, failed(CallError::Refused(e))))?
+                    } else {
+                        Value::Null
+                    };
                     let mut result = from_event(verb, &target_name, &event);
                     if await_completion {
                         if let Some(token) = result.request_token.clone() {
