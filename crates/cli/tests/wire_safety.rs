@@ -166,6 +166,11 @@ fn a_query_protocol_write_is_sent_exactly_once() {
             1,
             "{name}: an unreadable 500 is not retried"
         );
+        assert!(
+            r.stderr.contains("\\x00\\xc3\\xbf"),
+            "{name}: the body's bytes are shown escaped: {}",
+            r.stderr
+        );
     }
 }
 

@@ -452,7 +452,7 @@ fn api_error(
         .unwrap_or_else(|| format!("HTTP{status}"));
     let message = field("Message")
         .or_else(|| field("message"))
-        .unwrap_or_else(|| String::from_utf8_lossy(&raw[..raw.len().min(300)]).into_owned());
+        .unwrap_or_else(|| body_start(raw));
     CallError::Api {
         status,
         code,
