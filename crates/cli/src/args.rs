@@ -237,6 +237,10 @@ pub struct GlobalArgs {
     /// Pages fetched per listing at most (-1: every page).
     #[arg(long = "http.response.pageLimit", default_value_t = -1, allow_negative_numbers = true)]
     pub page_limit: i64,
+    /// Bytes one API response may have at most (default 256 MiB); a larger answer fails
+    /// the call as soon as the limit is passed, before it is all read.
+    #[arg(long = "http.response.maxBytes", global = true, default_value_t = stackql_engine::DEFAULT_MAX_RESPONSE_BYTES)]
+    pub max_response_bytes: u64,
     /// Log every HTTP request (method, URL, target, region, status, time) on stderr; never
     /// headers, bodies or secrets.
     #[arg(long = "http.log.enabled")]

@@ -181,6 +181,10 @@ pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOption
         0 => bail!("--http.response.pageLimit 0 would fetch nothing; use -1 for every page"),
         n => Some(n as usize),
     };
+    if global.max_response_bytes == 0 {
+        bail!("--http.response.maxBytes 0 would refuse every answer; give a size in bytes");
+    }
+    options.max_response_bytes = global.max_response_bytes;
     options.request_timeout = Duration::from_secs(global.api_request_timeout.max(1));
     options.allow_insecure_tls = global.tls_allow_insecure;
     options.await_timeout = Duration::from_secs(global.await_timeout);

@@ -284,3 +284,22 @@ fn a_runaway_query_stops_when_its_client_goes_away() {
     let out = psql(server.port, "disable", "", "SELECT 40 + 2");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
 }
+
+#[test]
+fn an_injected_host_receives_nothing_through_srv() {
+    let reg = aws_registry();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // An empty override means none: the provider's own endpoints apply.
+    let server = srv(reg.root(), "", &[], None);
+    let sql = format!("SELECT * FROM aws.sagemaker.images WHERE region = 'x@127.0.0.1:{port}/#'");
+    let out = psql(server.port, "disable", "", &sql);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("is not an AWS region"), "{stderr}");
+    match listener.accept() {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        other => panic!("the injected host was contacted: {other:?}"),
+    }
+}

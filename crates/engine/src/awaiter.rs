@@ -1,9 +1,10 @@
 //! `/*+ AWAIT */`: polling Cloud Control's GetResourceRequestStatus with the RequestToken of
 //! a ProgressEvent until it reaches a final status, honouring `RetryAfter`, within a limit.
 
+use crate::decode::progress_event;
 use crate::error::CallError;
 use crate::http::HttpClient;
-use crate::request::PreparedRequest;
+use crate::request::{Intent, PreparedRequest};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -41,13 +42,17 @@ pub async fn await_final(
         provider: template.provider.clone(),
         label: "GetResourceRequestStatus".into(),
         params: vec![format!("RequestToken={token}")],
+        // Polling only reads.
         retry_safe: true,
+        intent: Intent::Read,
+        endpoint: template.endpoint.clone(),
     };
     let deadline = Instant::now() + timeout;
     let mut backoff = Duration::from_millis(200);
     loop {
         let resp = http.call(&req).await.map_err(AwaitError::Call)?;
-        let event = resp.get("ProgressEvent").cloned().unwrap_or(Value::Null);
+        let event = progress_event(&resp)
+            .map_err(|e| AwaitError::Call(CallError::Refused(format!("{}: {e}", req.label))))?;
         let status = event
             .get("OperationStatus")
             .and_then(Value::as_str)

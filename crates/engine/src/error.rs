@@ -23,8 +23,19 @@ pub enum CallError {
         message: String,
         request_id: Option<String>,
     },
-    /// No usable answer: connection refused, timeout, TLS, undecodable body.
+    /// No answer: connection refused, timeout, TLS, a body cut short.
     Transport(String),
+    /// An answer that is not JSON. It may follow a write that took effect, so a write is
+    /// never repeated because of it.
+    Unreadable {
+        status: u16,
+        request_id: Option<String>,
+        /// The raw body's first bytes, escaped.
+        body_start: String,
+    },
+    /// Refused by this client and never worth repeating: an endpoint the request was not
+    /// built for, an answer over the size limit, an answer not of the documented shape.
+    Refused(String),
 }
 
 impl fmt::Display for CallError {
@@ -42,7 +53,18 @@ impl fmt::Display for CallError {
                 }
                 write!(f, ")")
             }
-            CallError::Transport(m) => write!(f, "{m}"),
+            CallError::Unreadable {
+                status,
+                request_id,
+                body_start,
+            } => {
+                write!(f, "the answer is not JSON (HTTP {status}")?;
+                if let Some(id) = request_id {
+                    write!(f, ", request id {id}")?;
+                }
+                write!(f, "); it begins: \"{body_start}\"")
+            }
+            CallError::Transport(m) | CallError::Refused(m) => write!(f, "{m}"),
         }
     }
 }

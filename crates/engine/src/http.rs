@@ -3,7 +3,7 @@
 //! pagination tokens to the last page.
 
 use crate::error::CallError;
-use crate::request::PreparedRequest;
+use crate::request::{Intent, PreparedRequest};
 use crate::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, RetryReason};
 use crate::EnvLookup;
 use serde_json::Value;
@@ -64,6 +64,9 @@ pub struct HttpClient {
     pub page_limit: Option<usize>,
     /// Listings cut short by `page_limit`, reported on stderr by the caller.
     pub capped: Mutex<Vec<String>>,
+    /// Bytes one response body may have (`--http.response.maxBytes`), enforced while it
+    /// streams in.
+    max_response_bytes: u64,
 }
 
 pub struct ClientOptions {
@@ -73,6 +76,7 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     pub allow_insecure_tls: bool,
     pub page_limit: Option<usize>,
+    pub max_response_bytes: u64,
 }
 
 impl HttpClient {
@@ -96,6 +100,7 @@ impl HttpClient {
             cancel: tokio::sync::watch::Sender::new(false),
             page_limit: options.page_limit,
             capped: Mutex::new(Vec::new()),
+            max_response_bytes: options.max_response_bytes,
         })
     }
 
@@ -141,6 +146,7 @@ impl HttpClient {
             req.region.as_deref().unwrap_or("")
         );
         let mut attempt: u32 = 0;
+        let mut throttles: u64 = 0;
         loop {
             let wait = self.limiter.reserve(&key);
             if !wait.is_zero() {
@@ -159,6 +165,12 @@ impl HttpClient {
             let err = match result {
                 Ok(v) => {
                     self.limiter.on_success(&key);
+                    if attempt > 0 {
+                        // Only now are these retries known to have succeeded.
+                        CallStats::add(&self.stats.recovered_calls, 1);
+                        CallStats::add(&self.stats.recovered_retries, u64::from(attempt));
+                        CallStats::add(&self.stats.recovered_throttles, throttles);
+                    }
                     return Ok(v);
                 }
                 Err(e) => e,
@@ -166,10 +178,16 @@ impl HttpClient {
             let reason = classify(&err);
             if reason == Some(RetryReason::Throttled) {
                 CallStats::add(&self.stats.throttled, 1);
+                throttles += 1;
                 self.limiter.on_throttle(&key);
             }
             attempt += 1;
-            let retryable = reason.is_some() && req.retry_safe;
+            // An answer that cannot be read may mean the write went through: report it.
+            let retryable = match reason {
+                None => false,
+                Some(RetryReason::Unreadable) => req.retry_safe && req.intent == Intent::Read,
+                Some(_) => req.retry_safe,
+            };
             if !retryable
                 || attempt >= self.retry.max_attempts
                 || started.elapsed() >= self.retry.max_elapsed
@@ -202,6 +220,8 @@ impl HttpClient {
 
     /// One attempt: sign, send, decode.
     async fn call_once(&self, req: &PreparedRequest) -> Result<Value, CallError> {
+        // Credentials go only to the endpoint the request was built for.
+        req.check_endpoint().map_err(CallError::Refused)?;
         let body_bytes = match &req.body {
             Some(b) => serde_json::to_vec(b).map_err(|e| CallError::Transport(e.to_string()))?,
             None => Vec::new(),
@@ -250,9 +270,7 @@ impl HttpClient {
         };
         let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
         let error_type = header("x-amzn-errortype");
-        let bytes = resp.bytes().await.map_err(|e| {
-            CallError::Transport(format!("reading the response from {}: {e}", req.url))
-        })?;
+        let bytes = self.read_body(resp, req).await?;
         let json: Option<Value> = if bytes.is_empty() {
             Some(Value::Null)
         } else {
@@ -267,13 +285,43 @@ impl HttpClient {
                 &bytes,
             ));
         }
-        json.ok_or_else(|| {
-            CallError::Transport(format!(
-                "the response from {} is not JSON (HTTP {status}, {} bytes)",
-                req.url,
-                bytes.len()
-            ))
+        json.ok_or_else(|| CallError::Unreadable {
+            status,
+            request_id,
+            body_start: body_start(&bytes),
         })
+    }
+
+    /// The body, read chunk by chunk and abandoned as soon as it passes the size limit, so
+    /// an endless or huge answer costs at most the limit in memory.
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        req: &PreparedRequest,
+    ) -> Result<Vec<u8>, CallError> {
+        let limit = self.max_response_bytes;
+        let too_large = || {
+            CallError::Refused(format!(
+                "the response from {} is larger than {limit} bytes, the limit set by \
+                 --http.response.maxBytes; raise it or narrow the query",
+                req.url
+            ))
+        };
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| CallError::Transport(describe_transport(&req.url, &e)))?
+        {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// Every page of a listing, in order (for EXEC; queries stream through `Pager`).
@@ -319,7 +367,11 @@ impl Pager {
         let page = http.call(&current).await?;
         self.pages += 1;
         CallStats::add(&http.stats.pages, 1);
-        let token = self.pagination.as_ref().and_then(|p| next_token(&page, p));
+        let token = match &self.pagination {
+            Some(p) => next_token(&page, p)
+                .map_err(|e| CallError::Refused(format!("{}: {e}", current.label)))?,
+            None => None,
+        };
         if let (Some(p), Some(token)) = (&self.pagination, token) {
             if http.page_limit.is_some_and(|limit| self.pages >= limit) {
                 http.capped.lock().expect("capped lock").push(format!(
@@ -341,14 +393,21 @@ impl Pager {
     }
 }
 
-fn next_token(page: &Value, p: &Pagination) -> Option<String> {
+/// The next-page token of a page; a token that is not a string is a malformed answer (it
+/// would otherwise end the listing silently, dropping the remaining pages).
+fn next_token(page: &Value, p: &Pagination) -> Result<Option<String>, String> {
     if p.response_location != TokenLocation::Body {
-        return None;
+        return Ok(None);
     }
-    page.get(&p.response_key)
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
+    match page.get(&p.response_key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(t)) => Ok(Some(t.clone()).filter(|t| !t.is_empty())),
+        Some(other) => Err(format!(
+            "expected a string at $.{}, got {}",
+            p.response_key,
+            crate::decode::kind_of(other)
+        )),
+    }
 }
 
 fn set_token(req: &mut PreparedRequest, p: &Pagination, token: &str) {
@@ -399,13 +458,28 @@ fn api_error(
         .unwrap_or_else(|| format!("HTTP{status}"));
     let message = field("Message")
         .or_else(|| field("message"))
-        .unwrap_or_else(|| String::from_utf8_lossy(&raw[..raw.len().min(300)]).into_owned());
+        .unwrap_or_else(|| body_start(raw));
     CallError::Api {
         status,
         code,
         message,
         request_id,
     }
+}
+
+/// The first bytes of an unreadable body, escaped so control characters and invalid UTF-8
+/// cannot garble a terminal.
+fn body_start(bytes: &[u8]) -> String {
+    const SHOWN: usize = 200;
+    let mut s: String = bytes[..bytes.len().min(SHOWN)]
+        .iter()
+        .flat_map(|b| std::ascii::escape_default(*b))
+        .map(char::from)
+        .collect();
+    if bytes.len() > SHOWN {
+        s.push_str(&format!("... ({} bytes in all)", bytes.len()));
+    }
+    s
 }
 
 fn describe_transport(url: &str, e: &reqwest::Error) -> String {

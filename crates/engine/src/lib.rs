@@ -7,9 +7,11 @@
 mod awaiter;
 mod catalog;
 mod context;
+mod decode;
 pub mod describe;
 mod discovery;
 pub mod docs;
+mod endpoint;
 mod error;
 mod explain;
 pub mod functions;
@@ -39,6 +41,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The default bound on one response body: 256 MiB, far above any AWS page, far below
+/// what would exhaust a small machine.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Environment lookup, injectable so tests never depend on the real environment.
 pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
@@ -50,6 +56,8 @@ pub struct EngineOptions {
     pub concurrency: usize,
     /// Pages per listing at most; None follows every page.
     pub page_limit: Option<usize>,
+    /// Bytes one response may have (`--http.response.maxBytes`).
+    pub max_response_bytes: u64,
     pub request_timeout: Duration,
     pub allow_insecure_tls: bool,
     /// How long `/*+ AWAIT */` waits for a final status.
@@ -77,6 +85,7 @@ impl EngineOptions {
             auth: None,
             concurrency: 16,
             page_limit: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             request_timeout: Duration::from_secs(60),
             allow_insecure_tls: false,
             await_timeout: Duration::from_secs(600),
@@ -230,6 +239,7 @@ impl Engine {
                 request_timeout: options.request_timeout,
                 allow_insecure_tls: options.allow_insecure_tls,
                 page_limit: options.page_limit,
+                max_response_bytes: options.max_response_bytes,
             },
             credentials,
         )
@@ -283,11 +293,14 @@ impl Engine {
         })?;
         let mut notices = std::mem::take(&mut *self.ctx.http.capped.lock().expect("capped lock"));
         let stats = &self.ctx.http.stats;
-        let retries = retry::CallStats::get(&stats.retries);
-        if retries > 0 {
+        // Only retries that ended in success are summarised: a call that failed after its
+        // retries is reported as failed, never as retried.
+        let recovered = retry::CallStats::get(&stats.recovered_calls);
+        if recovered > 0 {
             notices.push(format!(
-                "{retries} request(s) retried ({} throttled responses); all retries succeeded",
-                retry::CallStats::get(&stats.throttled)
+                "{} request(s) retried ({} throttled responses); {recovered} call(s) succeeded after retrying",
+                retry::CallStats::get(&stats.recovered_retries),
+                retry::CallStats::get(&stats.recovered_throttles)
             ));
         }
         let failed_calls = self.ctx.with_state(|s| std::mem::take(&mut s.failed_calls));

@@ -5,8 +5,9 @@
 //! each is followed to its final status.
 
 use crate::awaiter::{await_final, AwaitError};
-use crate::error::{EngineError, FailedCall};
-use crate::request::{build_request, CallValues, PreparedRequest};
+use crate::decode::{page_items, progress_event};
+use crate::error::{CallError, EngineError, FailedCall};
+use crate::request::{build_request, CallValues, Intent, PreparedRequest};
 use crate::values::{cell_to_sql, json_to_sql, sql_to_cell};
 use crate::vtab::cartesian;
 use crate::{example_predicate, Engine, Outcome};
@@ -232,20 +233,28 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                 });
             }
             let label = format!("{target}.{}", method.name);
+            // Only a method the registry lists under sqlVerbs.select is known to just
+            // read, and only then may it be sent again.
+            let is_select = resource
+                .methods_for(SqlVerb::Select)
+                .iter()
+                .any(|m| m.name == method.name);
+            let intent = if is_select {
+                Intent::Read
+            } else {
+                Intent::Write
+            };
             let req = build_request(
                 &label,
                 &service,
                 method,
                 &call,
                 engine.ctx.endpoints.as_ref(),
+                intent,
             )
             .map_err(EngineError::Invalid)?;
             // A read (a SELECT method, or an EXEC-only method whose rows are not a
             // ProgressEvent) returns rows; anything else is a mutation to report or await.
-            let is_select = resource
-                .methods_for(SqlVerb::Select)
-                .iter()
-                .any(|m| m.name == method.name);
             let is_exec_only = resource
                 .methods_for(SqlVerb::Exec)
                 .iter()
@@ -482,14 +491,21 @@ fn send_all(
     let label = format!("{target}.{}", method.name);
     let mut requests = Vec::with_capacity(calls.len());
     for (i, call) in calls.iter().enumerate() {
-        let req = build_request(&label, service, method, call, engine.ctx.endpoints.as_ref())
-            .map_err(|e| {
-                EngineError::Invalid(if calls.len() > 1 {
-                    format!("row {}: {e}", i + 1)
-                } else {
-                    e
-                })
-            })?;
+        let req = build_request(
+            &label,
+            service,
+            method,
+            call,
+            engine.ctx.endpoints.as_ref(),
+            Intent::Write,
+        )
+        .map_err(|e| {
+            EngineError::Invalid(if calls.len() > 1 {
+                format!("row {}: {e}", i + 1)
+            } else {
+                e
+            })
+        })?;
         requests.push(req);
     }
     if engine.ctx.with_state(|s| s.explain) {
@@ -507,6 +523,8 @@ fn send_all(
     }
     let ctx = engine.ctx.clone();
     let timeout = engine.await_timeout;
+    // Cloud Control writes answer with a ProgressEvent; other services' writes do not.
+    let reports_progress = service.signing_name.as_deref() == Some("cloudcontrolapi");
     let target_name = target.to_string();
     let results: Vec<Result<MutationResult, (Option<MutationResult>, FailedCall)>> =
         ctx.runtime.block_on(async {
@@ -521,7 +539,11 @@ fn send_all(
                         error,
                     };
                     let resp = ctx.http.call(req).await.map_err(|e| (None, failed(e)))?;
-                    let event = resp.get("ProgressEvent").cloned().unwrap_or(Value::Null);
+                    let event = if reports_progress {
+                        progress_event(&resp).map_err(|e| (None, failed(CallError::Refused(e))))?
+                    } else {
+                        Value::Null
+                    };
                     let mut result = from_event(verb, &target_name, &event);
                     if await_completion {
                         if let Some(token) = result.request_token.clone() {
@@ -622,6 +644,14 @@ fn exec_rows(
     method: &Method,
     req: &PreparedRequest,
 ) -> Result<Outcome, EngineError> {
+    let failed = |error| {
+        EngineError::Calls(vec![FailedCall {
+            method: req.label.clone(),
+            region: req.region.clone(),
+            params: req.params.clone(),
+            error,
+        }])
+    };
     let pages = engine
         .ctx
         .runtime
@@ -631,27 +661,12 @@ fn exec_rows(
                 .http
                 .call_paginated(req, method.pagination.as_ref()),
         )
-        .map_err(|error| {
-            EngineError::Calls(vec![FailedCall {
-                method: req.label.clone(),
-                region: req.region.clone(),
-                params: req.params.clone(),
-                error,
-            }])
-        })?;
+        .map_err(failed)?;
     let mut items = Vec::new();
     for page in &pages {
-        let selected = match &method.response.object_path {
-            Some(p) => p.select(page),
-            None => vec![page],
-        };
-        for v in selected {
-            match v {
-                Value::Array(a) => items.extend(a.iter().cloned()),
-                Value::Null => {}
-                other => items.push(other.clone()),
-            }
-        }
+        let page_items = page_items(page, method.response.object_path.as_ref())
+            .map_err(|e| failed(CallError::Refused(e)))?;
+        items.extend(page_items.into_iter().cloned());
     }
     let mut columns: Vec<String> = method.columns.iter().map(|(n, _, _)| n.clone()).collect();
     if columns.is_empty() {

@@ -2,6 +2,7 @@
 //! server variables (or the AWS endpoint override), path and query parameters, header
 //! defaults (`X-Amz-Target`), and a body named and typed per `requestBodyTranslate`.
 
+use crate::endpoint::{check_variable, ensure_origin, Origin};
 use crate::values::{sql_to_field, sql_to_text};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
@@ -41,6 +42,28 @@ pub struct PreparedRequest {
     /// Whether sending it twice does no harm: reads, and writes carrying an idempotency
     /// token (Cloud Control `ClientToken`). Only such requests are retried.
     pub retry_safe: bool,
+    /// Whether the statement only reads (SELECT, or EXEC of a method the resource lists
+    /// under `sqlVerbs.select`); decides what an unreadable answer may trigger.
+    pub intent: Intent,
+    /// The only origin this request (and its later pages) may be sent to: the server
+    /// template's, variables filled in, or the explicit endpoint override.
+    pub endpoint: Origin,
+}
+
+/// What the statement does with a request, which decides whether it may be sent twice.
+/// Never derived from the HTTP verb: query-protocol writes are GETs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intent {
+    Read,
+    Write,
+}
+
+impl PreparedRequest {
+    /// Refuses the request unless its URL is at `endpoint` (checked again before signing,
+    /// since paging rewrites URLs).
+    pub fn check_endpoint(&self) -> Result<(), String> {
+        ensure_origin(&self.label, &self.url, &self.endpoint)
+    }
 }
 
 /// Where requests go when the user overrides the endpoint (`AWS_ENDPOINT_URL`, ...).
@@ -73,8 +96,9 @@ pub fn build_request(
     method: &Method,
     call: &CallValues,
     endpoints: &dyn EndpointResolver,
+    intent: Intent,
 ) -> Result<PreparedRequest, String> {
-    let mut server_values = BTreeMap::new();
+    let mut server_raw: BTreeMap<String, (&str, &SqlValue)> = BTreeMap::new();
     let mut path = method.path.clone();
     let mut query: Vec<(String, String)> = Vec::new();
     let mut headers: Vec<(String, String)> = method.header_defaults.clone();
@@ -99,14 +123,12 @@ pub fn build_request(
         let forced = call.forced.contains(column);
         match &param.location {
             ParamLocation::Server => {
-                server_values.insert(param.wire_name.clone(), sql_to_text(value));
+                server_raw.insert(param.wire_name.clone(), (column.as_str(), value));
             }
             ParamLocation::Path => {
                 let text = sql_to_text(value);
-                path = path.replace(
-                    &format!("{{{}}}", param.wire_name),
-                    &url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>(),
-                );
+                let segment = path_segment(column, &text).map_err(|e| format!("{label}: {e}"))?;
+                path = path.replace(&format!("{{{}}}", param.wire_name), &segment);
                 params.push(format!("{column}={text}"));
             }
             ParamLocation::Query => {
@@ -158,24 +180,37 @@ pub fn build_request(
         );
     }
 
-    let region = server_values.get("region").cloned();
-    let server = service
-        .server_for(&server_values)
-        .ok_or_else(|| format!("{label}: the service document declares no servers"))?;
+    let server = choose_server(label, service, &server_raw)?;
+    // Every value is checked against the server it fills before it is substituted.
+    let mut server_values = BTreeMap::new();
+    for (var, (column, value)) in &server_raw {
+        let text = check_variable(label, column, var, value, server)?;
+        server_values.insert(var.clone(), text);
+    }
     for var in server.variables.keys() {
         if !server_values.contains_key(var) {
             return Err(format!("{label}: missing server variable {var}"));
         }
     }
+    let region = server_values.get("region").cloned();
     let signing_service = service.signing_name.clone();
-    let mut url = server.render(&server_values);
-    if let Some(endpoint) = signing_service
+    let (base, endpoint) = match signing_service
         .as_deref()
         .and_then(|s| endpoints.endpoint_for(s))
     {
-        url = endpoint;
-    }
-    let url = join_url(&url, &path, &query);
+        Some(over) => {
+            let origin = Origin::of_url(&over).map_err(|e| {
+                format!("{label}: the endpoint override (AWS_ENDPOINT_URL) is unusable: {e}")
+            })?;
+            (over, origin)
+        }
+        None => (
+            server.render(&server_values),
+            Origin::of_template(server, &server_values).map_err(|e| format!("{label}: {e}"))?,
+        ),
+    };
+    let url = join_url(&base, &path, &query);
+    ensure_origin(label, &url, &endpoint)?;
 
     if !headers
         .iter()
@@ -197,7 +232,7 @@ pub fn build_request(
             Value::String(uuid::Uuid::new_v4().to_string()),
         );
     }
-    let retry_safe = method.http_method == "GET" || body.contains_key("ClientToken");
+    let retry_safe = intent == Intent::Read || body.contains_key("ClientToken");
     let body = method.request.as_ref().map(|_| Value::Object(body));
     Ok(PreparedRequest {
         method: method.http_method.clone(),
@@ -210,7 +245,38 @@ pub fn build_request(
         label: label.to_string(),
         params,
         retry_safe,
+        intent,
+        endpoint,
     })
+}
+
+/// The server whose variable enums accept the given values (the `.com.cn` server for `cn-`
+/// regions); values are only compared here, never substituted.
+fn choose_server<'s>(
+    label: &str,
+    service: &'s Service,
+    raw: &BTreeMap<String, (&str, &SqlValue)>,
+) -> Result<&'s stackql_registry::Server, String> {
+    let texts: BTreeMap<String, String> = raw
+        .iter()
+        .map(|(k, (_, v))| (k.clone(), sql_to_text(v)))
+        .collect();
+    service
+        .server_for(&texts)
+        .ok_or_else(|| format!("{label}: the service document declares no servers"))
+}
+
+/// A path parameter as one path segment: percent-encoded so it can add no `/`, `?`, `#`
+/// or `@`. `.` and `..` are refused: URLs normalise them (encoded or not) into a move up
+/// the path, so no encoding keeps them a plain segment.
+fn path_segment(column: &str, text: &str) -> Result<String, String> {
+    if text == "." || text == ".." {
+        return Err(format!(
+            "'{text}' is not a valid {column}: it goes into the URL path, where it would \
+             change which resource is addressed"
+        ));
+    }
+    Ok(url::form_urlencoded::byte_serialize(text.as_bytes()).collect())
 }
 
 /// Body fields worth naming when a call fails (the others are bulky or secret-ish).
@@ -268,5 +334,24 @@ mod tests {
             join_url("https://h", "/a", &[("k".into(), "a b".into())]),
             "https://h/a?k=a+b"
         );
+    }
+
+    #[test]
+    fn a_path_parameter_cannot_change_the_host_or_climb_the_path() {
+        let base = "https://s3.us-east-1.amazonaws.com";
+        let endpoint = Origin::of_url(base).unwrap();
+        for value in ["x@127.0.0.1:9/#", "a/../../b", "?q=1", "%2F", "..."] {
+            let seg = path_segment("Key", value).unwrap();
+            assert!(!seg.contains(['/', '@', ':', '#', '?']), "{value} -> {seg}");
+            let url = join_url(base, &format!("/bucket/{seg}/x"), &[], false);
+            ensure_origin("t", &url, &endpoint).unwrap();
+            let parsed = url::Url::parse(&url).unwrap();
+            assert!(parsed.path().starts_with("/bucket/"), "{value} -> {url}");
+            assert!(parsed.path().ends_with("/x"), "{value} -> {url}");
+        }
+        for dots in [".", ".."] {
+            let e = path_segment("Key", dots).unwrap_err();
+            assert!(e.contains("not a valid Key"), "{e}");
+        }
     }
 }

@@ -48,6 +48,8 @@ pub enum RetryReason {
     Throttled,
     ServerError,
     Transport,
+    /// A non-JSON answer: worth another attempt for a read only.
+    Unreadable,
 }
 
 const THROTTLING_CODES: &[&str] = &[
@@ -79,6 +81,8 @@ pub fn classify(e: &CallError) -> Option<RetryReason> {
             }
         }
         CallError::Transport(_) => Some(RetryReason::Transport),
+        CallError::Unreadable { .. } => Some(RetryReason::Unreadable),
+        CallError::Refused(_) => None,
     }
 }
 
@@ -86,8 +90,14 @@ pub fn classify(e: &CallError) -> Option<RetryReason> {
 #[derive(Default)]
 pub struct CallStats {
     pub requests: AtomicU64,
+    /// Retries sent so far (live, for progress), whatever their outcome.
     pub retries: AtomicU64,
     pub throttled: AtomicU64,
+    /// Requests that failed at first and then succeeded, the retries they took and the
+    /// throttled answers among their failures: the statement's retry summary.
+    pub recovered_calls: AtomicU64,
+    pub recovered_retries: AtomicU64,
+    pub recovered_throttles: AtomicU64,
     pub pages: AtomicU64,
     pub rows: AtomicU64,
     pub calls_done: AtomicU64,
@@ -100,6 +110,9 @@ impl CallStats {
             &self.requests,
             &self.retries,
             &self.throttled,
+            &self.recovered_calls,
+            &self.recovered_retries,
+            &self.recovered_throttles,
             &self.pages,
             &self.rows,
             &self.calls_done,
@@ -262,6 +275,7 @@ mod tests {
             classify(&CallError::Transport("x".into())),
             Some(RetryReason::Transport)
         );
+        assert_eq!(classify(&CallError::Refused("too large".into())), None);
     }
 
     #[test]

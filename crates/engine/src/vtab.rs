@@ -5,9 +5,10 @@
 //! every page followed.
 
 use crate::context::{Context, PlanningRecord, Rows};
-use crate::error::{EngineError, FailedCall};
+use crate::decode::page_items;
+use crate::error::{CallError, EngineError, FailedCall};
 use crate::http::Pager;
-use crate::request::{build_request, CallValues, PreparedRequest};
+use crate::request::{build_request, CallValues, Intent, PreparedRequest};
 use crate::retry::CallStats;
 use crate::values::json_to_sql;
 use fallible_streaming_iterator::FallibleStreamingIterator;
@@ -361,16 +362,22 @@ impl ProviderCursor {
             for (name, v) in &combo {
                 call.set(name, v.clone());
             }
-            let mut req = build_request(
+            // SELECT methods only read: always safe to retry.
+            let req = build_request(
                 &label,
                 &table.service,
                 method,
                 &call,
                 table.ctx.endpoints.as_ref(),
+                Intent::Read,
             )
-            .map_err(module_error)?;
-            // SELECT methods only read: always safe to retry.
-            req.retry_safe = true;
+            .map_err(|e| {
+                // Nothing was sent; the user sees this message, not SQLite's wrapper.
+                table
+                    .ctx
+                    .with_state(|s| s.error = Some(EngineError::Invalid(e.clone())));
+                module_error(e)
+            })?;
             // Everything that makes two calls differ: the region only shows in the signing
             // scope when an endpoint override hides it from the URL.
             let key = format!(
@@ -513,7 +520,7 @@ async fn fetch_call(
     let mut pager = Pager::new(plan.req.clone(), plan.pagination.clone());
     let mut cached: Option<Vec<Vec<SqlValue>>> = Some(Vec::new());
     while let Some(page) = pager.next_page(&ctx.http).await.map_err(failed)? {
-        let rows = page_rows(&page, plan);
+        let rows = page_rows(&page, plan).map_err(|e| failed(CallError::Refused(e)))?;
         CallStats::add(&ctx.http.stats.rows, rows.len() as u64);
         if let Some(c) = cached.as_mut() {
             if force_cache || c.len() + rows.len() <= CACHE_ROW_LIMIT {
@@ -567,24 +574,11 @@ pub fn fetch_deferred(ctx: &Arc<Context>, plans: Vec<CallPlan>) -> Vec<FailedCal
 }
 
 /// The rows of one page: items at the method's objectKey (arrays flattened).
-fn page_rows(page: &Value, plan: &CallPlan) -> Vec<Vec<SqlValue>> {
-    let items: Vec<&Value> = match &plan.object_path {
-        Some(p) => p.select(page),
-        None => vec![page],
-    };
-    let mut rows = Vec::new();
-    for item in items {
-        match item {
-            Value::Array(list) => {
-                for it in list {
-                    rows.push(to_row(it, &plan.row_columns, &plan.combo));
-                }
-            }
-            Value::Null => {}
-            other => rows.push(to_row(other, &plan.row_columns, &plan.combo)),
-        }
-    }
-    rows
+fn page_rows(page: &Value, plan: &CallPlan) -> Result<Vec<Vec<SqlValue>>, String> {
+    Ok(page_items(page, plan.object_path.as_ref())?
+        .into_iter()
+        .map(|item| to_row(item, &plan.row_columns, &plan.combo))
+        .collect())
 }
 
 /// One row: response fields by column name; parameter columns the response lacks carry the

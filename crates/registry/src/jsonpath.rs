@@ -90,6 +90,26 @@ impl JsonPath {
     }
 }
 
+/// The path written back in the subset's canonical form (`$.a[*]['b c']`), for errors.
+impl std::fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "$")?;
+        for step in &self.steps {
+            match step {
+                Step::Key(k)
+                    if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || c == '_') =>
+                {
+                    write!(f, ".{k}")?
+                }
+                Step::Key(k) => write!(f, "['{k}']")?,
+                Step::Index(i) => write!(f, "[{i}]")?,
+                Step::Wildcard => write!(f, "[*]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +124,8 @@ mod tests {
         assert_eq!(p.select(&doc), vec![&json!(1), &json!(2)]);
         assert!(JsonPath::parse("/*/vpcSet/item").is_none());
         assert_eq!(JsonPath::parse("$").unwrap().steps, vec![]);
+        for text in ["$", "$.ResourceDescriptions", "$.a[*]['b c'][2]"] {
+            assert_eq!(JsonPath::parse(text).unwrap().to_string(), text);
+        }
     }
 }
