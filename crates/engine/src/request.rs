@@ -343,7 +343,7 @@ mod tests {
         for value in ["x@127.0.0.1:9/#", "a/../../b", "?q=1", "%2F", "..."] {
             let seg = path_segment("Key", value).unwrap();
             assert!(!seg.contains(['/', '@', ':', '#', '?']), "{value} -> {seg}");
-            let url = join_url(base, &format!("/bucket/{seg}/x"), &[], false);
+            let url = join_url(base, &format!("/bucket/{seg}/x"), &[]);
             ensure_origin("t", &url, &endpoint).unwrap();
             let parsed = url::Url::parse(&url).unwrap();
             assert!(parsed.path().starts_with("/bucket/"), "{value} -> {url}");
