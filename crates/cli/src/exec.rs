@@ -1,7 +1,7 @@
 //! `stackql exec`: read the script, render its template, run each statement, print rows
 //! on stdout (or --outfile) and everything else on stderr; exit 1 at the first failure,
 //! 130 when interrupted (SIGINT/SIGTERM: see [`crate::interrupt`]).
-//! `--dryrun` prints each statement as it would run ([`stackql_engine::dry_run`]) and sends
+//! `--dryrun` plans each statement and prints it as it would run ([`Engine::dry_run`]), and sends
 //! nothing.
 
 use crate::args::{ExecArgs, GlobalArgs};
@@ -33,19 +33,6 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     }
     let output_options = output_options(global)?;
 
-    if global.dryrun {
-        // Every statement is checked before any is printed.
-        let shown = statements
-            .iter()
-            .map(|s| stackql_engine::dry_run(&s.text, s.line))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut out = std::io::stdout().lock();
-        for s in shown {
-            writeln!(out, "{s}")?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-
     let options = engine_options(global)?;
     // A REGISTRY PULL into a fresh app root needs the (empty) registry to open first.
     if statements.iter().any(|s| {
@@ -57,6 +44,18 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
         let _ = std::fs::create_dir_all(options.registry_root.join("src"));
     }
     let mut engine = Engine::new(options)?;
+    if global.dryrun {
+        // Every statement is planned before any is printed.
+        let shown = statements
+            .iter()
+            .map(|s| engine.dry_run(&s.text, s.line))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = std::io::stdout().lock();
+        for s in shown {
+            writeln!(out, "{s}")?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let interrupts = crate::interrupt::Interrupts::install(engine.cancel_handle())
         .context("cannot watch for Ctrl-C")?;
     let show_progress = !global.quiet && std::io::stderr().is_terminal();
@@ -176,6 +175,7 @@ pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOption
         bail!("--execution.concurrency.limit must be at least 1");
     }
     options.concurrency = global.concurrency;
+    options.dry_run = global.dryrun;
     options.page_limit = match global.page_limit {
         n if n < 0 => None,
         0 => bail!("--http.response.pageLimit 0 would fetch nothing; use -1 for every page"),

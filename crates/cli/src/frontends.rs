@@ -27,7 +27,6 @@ pub fn shell(global: GlobalArgs) -> anyhow::Result<ExitCode> {
         vars: exec::template_vars(&global)?,
         history: global.approot.join(".stackql_history"),
         outfile: global.outfile.clone(),
-        dry_run: global.dryrun,
         engines: engine_factory(Arc::new(global)),
     };
     stackql_shell::run(config)?;

@@ -204,6 +204,50 @@ fn dryrun_prints_rendered_statements_and_sends_nothing() {
 }
 
 #[test]
+fn dryrun_plans_each_statement_before_printing_any() {
+    // A dry run checks what EXPLAIN checks: a statement that could not run fails, and
+    // nothing of the script is printed or sent.
+    let reg = aws_registry();
+    let emu = emulator(reg.root(), 20);
+    let r = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &[
+            "exec",
+            "--dryrun",
+            "SELECT 1; SELECT image_arn FROM aws.sagemaker.images",
+        ],
+    );
+    fails(&r, "missing required parameter region");
+    assert_eq!(r.stdout, "");
+    let r = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &[
+            "exec",
+            "--dryrun",
+            "DELETE FROM aws.sagemaker.imagez WHERE data__Identifier = 'x' AND region = 'us-east-1'",
+        ],
+    );
+    fails(&r, "unknown resource 'imagez'");
+    let r = stackql(
+        reg.root(),
+        Some(&emu.url()),
+        &[
+            "exec",
+            "--dryrun",
+            "SELECT image_arn FROM aws.sagemaker.images WHERE region = 'us-east-1'",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        r.stdout,
+        "SELECT image_arn FROM aws.sagemaker.images WHERE region = 'us-east-1';\n"
+    );
+    assert!(emu.journal().is_empty(), "{:?}", emu.journal().len());
+}
+
+#[test]
 fn var_is_split_at_commas_like_stackql_with_a_warning_and_quoting_keeps_it_whole() {
     let reg = aws_registry();
     let sql = "INSERT INTO aws.sagemaker.images (ImageName, ImageDescription, region) SELECT {{ name }}, {{ desc }}, 'us-east-1'";
@@ -275,7 +319,7 @@ fn json_injection_through_a_var_cannot_add_a_patch_operation() {
             "--dryrun",
             "--var",
             &format!("\"v={}\"", evil.replace('"', "\"\"")),
-            r#"UPDATE aws.sagemaker.images SET PatchDocument = string('[{"op":"add","path":"/ImageDescription","value":"{{ v }}"}]') WHERE data__Identifier = 'img' AND region = 'us-east-1'"#,
+            r#"UPDATE aws.sagemaker.image SET data__PatchDocument = string('[{"op":"add","path":"/ImageDescription","value":"{{ v }}"}]') WHERE data__Identifier = 'img' AND region = 'us-east-1'"#,
         ],
     )
     .ok();

@@ -76,6 +76,9 @@ pub struct EngineOptions {
     pub approot: Option<PathBuf>,
     /// Where `REGISTRY LIST`/`PULL` fetch from (pulls unpack into `registry_root`).
     pub remote_registry: Option<registry_remote::RemoteRegistry>,
+    /// `--dryrun`: `execute` plans each statement and answers with its text; nothing is
+    /// sent or written (see [`Engine::dry_run`]).
+    pub dry_run: bool,
 }
 
 impl EngineOptions {
@@ -96,6 +99,7 @@ impl EngineOptions {
             cache_dir: None,
             approot: None,
             remote_registry: None,
+            dry_run: false,
         }
     }
 }
@@ -122,12 +126,24 @@ pub struct Executed {
 /// default of spawned threads; statements recurse in the parser and in SQLite.
 pub const ENGINE_THREAD_STACK_BYTES: usize = 8 * 1024 * 1024;
 
-/// `--dryrun` in every front end (exec, shell, srv): the statement is parsed, so syntax
-/// errors still fail, and shown as it would run (rendered, with its `;`); no engine, no
-/// registry, nothing sent.
-pub fn dry_run(text: &str, line: usize) -> Result<String, EngineError> {
-    parse_statement(text, line)?;
-    Ok(format!("{};", text.trim_end().trim_end_matches(';')))
+/// A statement as `--dryrun` shows it: rendered, with its `;`.
+fn shown(text: &str) -> String {
+    format!("{};", text.trim_end().trim_end_matches(';'))
+}
+
+impl Executed {
+    /// The answer to a statement under `--dryrun` in `shell` and `srv`: one row, one
+    /// column `statement`, the statement as it would run.
+    pub fn dry_run(statement: String) -> Executed {
+        Executed {
+            outcome: Outcome::Rows(ResultSet {
+                columns: vec!["statement".into()],
+                rows: vec![vec![Cell::Text(statement)]],
+            }),
+            notices: Vec::new(),
+            failed_calls: Vec::new(),
+        }
+    }
 }
 
 /// Cancels the statement running on an `Engine` (see `Engine::cancel_handle`).
@@ -222,6 +238,7 @@ pub struct Engine {
     allow_partial: bool,
     user: userobj::UserObjects,
     remote_registry: Option<registry_remote::RemoteRegistry>,
+    dry_run: bool,
 }
 
 impl Engine {
@@ -272,6 +289,7 @@ impl Engine {
             await_timeout: options.await_timeout,
             allow_partial: options.allow_partial,
             remote_registry: options.remote_registry,
+            dry_run: options.dry_run,
         })
     }
 
@@ -281,6 +299,9 @@ impl Engine {
 
     /// Runs one statement; `line` is where it starts in the script (for error positions).
     pub fn execute(&mut self, text: &str, line: usize) -> Result<Executed, EngineError> {
+        if self.dry_run {
+            return self.dry_run(text, line).map(Executed::dry_run);
+        }
         self.ctx.reset_statement();
         self.ctx.http.stats.reset();
         self.ctx.http.reset_cancel();
@@ -331,6 +352,27 @@ impl Engine {
             | Statement::Delete { .. }
             | Statement::Exec { .. } => mutation::run(self, statement)?,
         })
+    }
+
+    /// `--dryrun` in every front end (exec, shell, srv): the statement is parsed and planned
+    /// as EXPLAIN plans it (names, columns, required parameters and value types checked,
+    /// every request of a mutation built) and shown as it would run; nothing is sent and
+    /// nothing written. Discovery, user-object and REGISTRY statements are parsed only:
+    /// running them would read the registry or write.
+    pub fn dry_run(&mut self, text: &str, line: usize) -> Result<String, EngineError> {
+        self.ctx.reset_statement();
+        let statement = parse_statement(text, line)?;
+        if matches!(
+            statement,
+            Statement::Query { .. }
+                | Statement::Insert { .. }
+                | Statement::Update { .. }
+                | Statement::Delete { .. }
+                | Statement::Exec { .. }
+        ) {
+            explain::run(self, statement)?;
+        }
+        Ok(shown(text))
     }
 
     /// A handle another thread can use to cancel the running statement: SQLite stops at

@@ -85,11 +85,7 @@ impl Connection {
     /// went away is cancelled.
     pub fn new(shared: Arc<Shared>, client: Option<Arc<tokio::net::TcpStream>>) -> Connection {
         let handler = Arc::new(Handler {
-            session: EngineSession::start(
-                crate::session::engines(shared.engines.clone()),
-                shared.dry_run,
-                client,
-            ),
+            session: EngineSession::start(crate::session::engines(shared.engines.clone()), client),
             parser: Arc::new(Parser),
             described: Mutex::new(None),
             shared: shared.clone(),

@@ -72,7 +72,8 @@ pub struct ServerConfig {
     pub tls: Option<TlsFiles>,
     pub auth: Option<PasswordAuth>,
     pub engines: EngineFactory,
-    /// `--dryrun`: answer each statement with its text (parsed, never run).
+    /// `--dryrun`: statements are answered with their text (planned, never run). The
+    /// `engines` must be built with `EngineOptions::dry_run` too: they do the planning.
     pub dry_run: bool,
 }
 

@@ -11,8 +11,7 @@
 //! runs, fires the engine's cancel handle (SQLite stops at its next step, calls in flight
 //! end, nothing more is sent).
 
-use stackql_engine::{Engine, EngineError, Executed, Outcome};
-use stackql_output::{Cell, ResultSet};
+use stackql_engine::{Engine, EngineError, Executed};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -76,19 +75,14 @@ pub type CancelSlot = Arc<Mutex<Option<Canceller>>>;
 pub struct EngineSession {
     jobs: mpsc::Sender<Job>,
     cancel: CancelSlot,
-    dry_run: bool,
     /// A second handle on the client's socket, watched for the peer closing.
     client: Option<Arc<TcpStream>>,
 }
 
 impl EngineSession {
-    /// Starts the session thread. With `dry_run` statements are only parsed and answered
-    /// with their text; nothing reaches the engine.
-    pub fn start(
-        factory: StatementsFactory,
-        dry_run: bool,
-        client: Option<Arc<TcpStream>>,
-    ) -> EngineSession {
+    /// Starts the session thread. Under `--dryrun` the engines the factory builds answer
+    /// each statement with its text, planned but not run (`Engine::dry_run`).
+    pub fn start(factory: StatementsFactory, client: Option<Arc<TcpStream>>) -> EngineSession {
         let (tx, rx) = mpsc::channel::<Job>();
         let cancel: CancelSlot = Arc::new(Mutex::new(None));
         let slot = cancel.clone();
@@ -103,7 +97,6 @@ impl EngineSession {
         EngineSession {
             jobs: tx,
             cancel,
-            dry_run,
             client,
         }
     }
@@ -116,9 +109,6 @@ impl EngineSession {
     /// Runs one statement on the session's engine thread without blocking the runtime.
     /// Should the client go away meanwhile, the statement is cancelled.
     pub async fn execute(&self, text: &str) -> Result<Executed, RunError> {
-        if self.dry_run {
-            return dry_run(text);
-        }
         let stopped = || RunError::Unavailable("the session's engine thread has stopped".into());
         let (reply, answer) = tokio::sync::oneshot::channel();
         self.jobs
@@ -143,20 +133,6 @@ pub fn fire(slot: &CancelSlot) {
     if let Some(c) = canceller {
         c();
     }
-}
-
-/// `--dryrun`: the statement parsed (so syntax errors still show) and its text as a
-/// one-column result; nothing is planned against the provider or sent.
-fn dry_run(text: &str) -> Result<Executed, RunError> {
-    let shown = stackql_engine::dry_run(text, 1).map_err(RunError::Engine)?;
-    Ok(Executed {
-        outcome: Outcome::Rows(ResultSet {
-            columns: vec!["statement".into()],
-            rows: vec![vec![Cell::Text(shown)]],
-        }),
-        notices: Vec::new(),
-        failed_calls: Vec::new(),
-    })
 }
 
 /// Resolves when the client has closed its end of the connection (never without a socket).
@@ -220,6 +196,7 @@ fn message(payload: &(dyn std::any::Any + Send)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stackql_engine::Outcome;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     /// Panics on `boom`, answers anything else with one row.
@@ -229,7 +206,7 @@ mod tests {
             if text == "boom" {
                 panic!("fragile engine hit {text}");
             }
-            dry_run(text).map_err(|_| EngineError::Invalid("no".into()))
+            Ok(Executed::dry_run(text.to_string()))
         }
         fn canceller(&self) -> Canceller {
             Arc::new(|| {})
@@ -244,7 +221,7 @@ mod tests {
             counter.fetch_add(1, Ordering::SeqCst);
             Ok(Box::new(Fragile) as Box<dyn Statements>)
         });
-        let session = EngineSession::start(factory, false, None);
+        let session = EngineSession::start(factory, None);
         match session.execute("boom").await {
             Err(RunError::Panicked(m)) => assert!(m.contains("fragile engine hit boom"), "{m}"),
             other => panic!("expected a panic error, got {other:?}"),
@@ -259,30 +236,5 @@ mod tests {
             2,
             "a fresh engine after the panic"
         );
-    }
-
-    #[tokio::test]
-    async fn dry_run_answers_with_the_statement_and_checks_syntax() {
-        let factory: StatementsFactory = Arc::new(|| Err("never used".into()));
-        let session = EngineSession::start(factory, true, None);
-        let got = session
-            .execute("INSERT INTO aws.sagemaker.images (ImageName, region) SELECT 'a', 'us-east-1'")
-            .await
-            .unwrap();
-        let Outcome::Rows(rs) = got.outcome else {
-            panic!("rows expected")
-        };
-        assert_eq!(rs.columns, vec!["statement"]);
-        assert_eq!(
-            rs.rows[0][0],
-            Cell::Text(
-                "INSERT INTO aws.sagemaker.images (ImageName, region) SELECT 'a', 'us-east-1';"
-                    .into()
-            )
-        );
-        assert!(matches!(
-            session.execute("SELEC nonsense").await,
-            Err(RunError::Engine(EngineError::Sql(_)))
-        ));
     }
 }

@@ -375,6 +375,7 @@ fn dryrun_answers_with_the_statement_and_sends_nothing() {
         let mut o = EngineOptions::new(root.clone());
         let url = url.clone();
         o.env = Arc::new(move |k| (k == "AWS_ENDPOINT_URL").then(|| url.clone()));
+        o.dry_run = true;
         Ok(Engine::new(o)?)
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -29,8 +29,6 @@ pub struct ShellConfig {
     pub history: PathBuf,
     /// Results go here instead of stdout (`--outfile`).
     pub outfile: Option<PathBuf>,
-    /// `--dryrun`: print each statement as it would run; nothing reaches the engine.
-    pub dry_run: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -197,21 +195,6 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
             return;
         }
     };
-    if config.dry_run {
-        for s in &statements {
-            match stackql_engine::dry_run(&s.text, s.line) {
-                Ok(shown) => {
-                    let _ = writeln!(out, "{shown}");
-                    let _ = out.flush();
-                }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return;
-                }
-            }
-        }
-        return;
-    }
     for s in statements {
         match worker.execute(&s.text, s.line) {
             Answer::Done(result) => match *result {
