@@ -11,7 +11,18 @@ use std::path::PathBuf;
 #[derive(Parser, Debug)]
 #[command(
     name = "stackql",
-    version,
+    // StackQL's text, first line read by pystackql: `stackql v<semver> <os>/<arch> (<sha>)`.
+    version = concat!(
+        "v",
+        env!("CARGO_PKG_VERSION"),
+        " ",
+        env!("STACKQL_BUILD_PLATFORM"),
+        " (",
+        env!("STACKQL_BUILD_SHA"),
+        ")\nBuildDate: ",
+        env!("STACKQL_BUILD_DATE"),
+        "\nhttps://stackql.io"
+    ),
     about = "Query, deploy and manage cloud resources with SQL"
 )]
 pub struct Cli {
