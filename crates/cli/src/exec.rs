@@ -19,8 +19,7 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
             bail!("give the query either as an argument or with --infile, not both")
         }
         (Some(q), None) => q.clone(),
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read --infile {}", path.display()))?,
+        (None, Some(path)) => read_bounded(path, "--infile")?,
         (None, None) => bail!(
             "no query: pass it as an argument (stackql exec \"SELECT ...\") or with --infile FILE"
         ),
@@ -133,13 +132,31 @@ fn report_interrupted(executed: Result<stackql_engine::Executed, stackql_engine:
     eprintln!("interrupted: the remaining statements were not run");
 }
 
+/// A file named by a flag, read no further than the script limit (a larger file, or an
+/// endless one such as a FIFO or `/dev/zero`, is refused without filling memory).
+fn read_bounded(path: &std::path::Path, flag: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    let limit = stackql_sql::MAX_SCRIPT_BYTES;
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read {flag} {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {flag} {}", path.display()))?;
+    if bytes.len() > limit {
+        bail!(
+            "{flag} {} is larger than {} MiB, the most a script may be",
+            path.display(),
+            limit >> 20
+        );
+    }
+    String::from_utf8(bytes).with_context(|| format!("{flag} {} is not UTF-8 text", path.display()))
+}
+
 /// Template variables from --var and --iqldata (shared by exec and shell).
 pub(crate) fn template_vars(global: &GlobalArgs) -> anyhow::Result<stackql_template::Vars> {
     let iqldata = match &global.iqldata {
-        Some(path) => Some(
-            std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read --iqldata {}", path.display()))?,
-        ),
+        Some(path) => Some(read_bounded(path, "--iqldata")?),
         None => None,
     };
     // Each --var is split at commas as StackQL does (CSV); a split is reported so a

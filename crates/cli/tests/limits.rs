@@ -181,3 +181,23 @@ fn registry_json_unknown_keys_are_ignored_with_a_warning() {
         run.stderr
     );
 }
+
+#[test]
+fn an_endless_or_oversized_infile_is_refused_without_reading_it_all() {
+    let reg = aws_registry();
+    // /dev/zero never ends: reading stops at the script limit.
+    let r = stackql(reg.root(), None, &["exec", "--dryrun", "-i", "/dev/zero"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("larger than 64 MiB"), "{}", r.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.iql");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len((64 << 20) + 1).unwrap();
+    let r = stackql(
+        reg.root(),
+        None,
+        &["exec", "--dryrun", "-q", big.to_str().unwrap(), "SELECT 1"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("--iqldata"), "{}", r.stderr);
+}

@@ -103,8 +103,14 @@ pub(crate) fn render(
     substitute::substitute(&rendered, &slots, dialect, &position)
 }
 
+/// Template instructions one script may run: far above any real script (a placeholder is a
+/// few), low enough that a runaway `{% for %}` stops in about a second instead of filling
+/// memory.
+pub const TEMPLATE_FUEL: u64 = 10_000_000;
+
 fn environment(recorder: Arc<Mutex<Recorder>>) -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(TEMPLATE_FUEL));
     // Semi-strict: printing or iterating an undefined value is an error (the
     // user forgot a --var), but `{% if optional %}` still works.
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);

@@ -1,4 +1,5 @@
-//! `<<<jsonnet` blocks are bounded: bombs, deep recursion and endless loops fail fast with a clear error.
+//! `<<<jsonnet` blocks and template loops are bounded: bombs, deep recursion and endless loops
+//! fail fast with a clear error.
 
 #![cfg(feature = "jsonnet")]
 
@@ -74,4 +75,27 @@ fn ordinary_blocks_are_unaffected() {
         render_script(script, &Vars::new()).unwrap(),
         r#"SELECT '[{"Key":"k1","Value":"1"},{"Key":"k2","Value":"2"},{"Key":"k3","Value":"3"}]'"#
     );
+}
+
+#[test]
+fn a_runaway_template_loop_runs_out_of_fuel_quickly() {
+    // Nested loops that would print 10^15 lines: stopped by the instruction budget, with
+    // little output built, in about a second rather than filling memory.
+    let script = "{% for a in range(100000) %}{% for b in range(100000) %}{% for c in range(100000) %}SELECT 1;\n{% endfor %}{% endfor %}{% endfor %}";
+    let started = std::time::Instant::now();
+    let err = render_script(script, &Vars::default()).expect_err("a runaway loop is refused");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let msg = err.to_string();
+    assert!(msg.to_lowercase().contains("fuel"), "{msg}");
+    // An ordinary script with a loop renders.
+    let ok = render_script(
+        "{% for r in ['us-east-1', 'us-west-2'] %}SELECT '{{ r }}';\n{% endfor %}",
+        &Vars::default(),
+    )
+    .unwrap();
+    assert_eq!(ok.lines().count(), 2, "{ok}");
 }
