@@ -9,7 +9,7 @@
 
 use crate::args::Cli;
 use anyhow::{bail, Context};
-use clap::{ArgAction, CommandFactory};
+use clap::CommandFactory;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -64,16 +64,19 @@ pub fn args_with_config(argv: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
         if key == "configfile" || given_on_command_line(&strings, &key, arg.get_short()) {
             continue;
         }
-        match arg.get_action() {
-            ArgAction::SetTrue => match value.to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "" => injected.push(format!("--{key}").into()),
-                "false" | "0" | "no" => {}
-                other => bail!(
-                    "{}: '{key}' is a switch; its value must be true or false, not '{other}'",
+        // Switches take their value after `=` only; an empty value sets them, as `key=` in
+        // StackQL's properties file does.
+        if arg.is_require_equals_set() {
+            match crate::compat_flags::pflag_bool(&value) {
+                _ if value.is_empty() => injected.push(format!("--{key}").into()),
+                Ok(_) => injected.push(format!("--{key}={value}").into()),
+                Err(_) => bail!(
+                    "{}: '{key}' is a switch; its value must be true or false, not '{value}'",
                     path.display()
                 ),
-            },
-            _ => injected.push(format!("--{key}={value}").into()),
+            }
+        } else {
+            injected.push(format!("--{key}={value}").into());
         }
     }
     let mut out = Vec::with_capacity(argv.len() + injected.len());

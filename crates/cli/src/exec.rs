@@ -14,14 +14,16 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
-    let script = match (&args.query, &global.infile) {
+    let script = match (&args.query, global.infile_path()) {
         (Some(_), Some(_)) => {
             bail!("give the query either as an argument or with --infile, not both")
         }
         (Some(q), None) => q.clone(),
         (None, Some(path)) => read_bounded(path, "--infile")?,
+        // `-i stdin` (StackQL's default) with no argument: the script comes from stdin.
+        (None, None) if global.infile_is_stdin() => read_stdin_bounded()?,
         (None, None) => bail!(
-            "no query: pass it as an argument (stackql exec \"SELECT ...\") or with --infile FILE"
+            "no query: pass it as an argument (stackql exec \"SELECT ...\"), with --infile FILE, or on stdin with -i stdin"
         ),
     };
     let vars = template_vars(global)?;
@@ -33,15 +35,6 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let output_options = output_options(global)?;
 
     let options = engine_options(global)?;
-    // A REGISTRY PULL into a fresh app root needs the (empty) registry to open first.
-    if statements.iter().any(|s| {
-        s.text
-            .split_whitespace()
-            .next()
-            .is_some_and(|w| w.eq_ignore_ascii_case("REGISTRY"))
-    }) {
-        let _ = std::fs::create_dir_all(options.registry_root.join("src"));
-    }
     let mut engine = Engine::new(options)?;
     if global.dryrun {
         // Every statement is planned before any is printed.
@@ -60,13 +53,10 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     let show_progress = !global.quiet && std::io::stderr().is_terminal();
     let mut incomplete = false;
 
-    let mut out: Box<dyn Write> = match &global.outfile {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write --outfile {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut out = global.results().open().with_context(|| {
+        let path = global.outfile.clone().unwrap_or_default();
+        format!("cannot write --outfile {}", path.display())
+    })?;
     for s in &statements {
         if interrupts.interrupted() {
             break;
@@ -135,22 +125,31 @@ fn report_interrupted(executed: Result<stackql_engine::Executed, stackql_engine:
 /// A file named by a flag, read no further than the script limit (a larger file, or an
 /// endless one such as a FIFO or `/dev/zero`, is refused without filling memory).
 fn read_bounded(path: &std::path::Path, flag: &str) -> anyhow::Result<String> {
-    use std::io::Read;
-    let limit = stackql_sql::MAX_SCRIPT_BYTES;
     let file = std::fs::File::open(path)
         .with_context(|| format!("cannot read {flag} {}", path.display()))?;
+    read_script(file, &format!("{flag} {}", path.display()))
+}
+
+/// The script on standard input (`-i stdin`), within the same bound.
+fn read_stdin_bounded() -> anyhow::Result<String> {
+    read_script(std::io::stdin().lock(), "the script on stdin")
+}
+
+fn read_script(source: impl std::io::Read, what: &str) -> anyhow::Result<String> {
+    use std::io::Read;
+    let limit = stackql_sql::MAX_SCRIPT_BYTES;
     let mut bytes = Vec::new();
-    file.take(limit as u64 + 1)
+    source
+        .take(limit as u64 + 1)
         .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {flag} {}", path.display()))?;
+        .with_context(|| format!("cannot read {what}"))?;
     if bytes.len() > limit {
         bail!(
-            "{flag} {} is larger than {} MiB, the most a script may be",
-            path.display(),
+            "{what} is larger than {} MiB, the most a script may be",
             limit >> 20
         );
     }
-    String::from_utf8(bytes).with_context(|| format!("{flag} {} is not UTF-8 text", path.display()))
+    String::from_utf8(bytes).with_context(|| format!("{what} is not UTF-8 text"))
 }
 
 /// Template variables from --var and --iqldata (shared by exec and shell).
@@ -188,22 +187,23 @@ pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOption
         Some(a) => Some(serde_json::from_str(a).context("--auth is not valid JSON")?),
         None => None,
     };
-    if global.concurrency == 0 {
-        bail!("--execution.concurrency.limit must be at least 1");
-    }
-    options.concurrency = global.concurrency;
+    options.concurrency = global.concurrency_limit()?;
     options.dry_run = global.dryrun;
+    // StackQL: any number <= 0 means no limit.
     options.page_limit = match global.page_limit {
-        n if n < 0 => None,
-        0 => bail!("--http.response.pageLimit 0 would fetch nothing; use -1 for every page"),
-        n => Some(n as usize),
+        n if n <= 0 => None,
+        n => Some(usize::try_from(n).unwrap_or(usize::MAX)),
     };
     if global.max_response_bytes == 0 {
         bail!("--http.response.maxBytes 0 would refuse every answer; give a size in bytes");
     }
     options.max_response_bytes = global.max_response_bytes;
-    options.request_timeout = Duration::from_secs(global.api_request_timeout.max(1));
-    options.allow_insecure_tls = global.tls_allow_insecure;
+    // StackQL: 0 means no timeout.
+    options.request_timeout = u64::try_from(global.api_request_timeout)
+        .ok()
+        .filter(|s| *s > 0)
+        .map(Duration::from_secs);
+    options.transport = registry_flag::transport(global)?;
     options.await_timeout = Duration::from_secs(global.await_timeout);
     if global.retry_max_attempts == 0 {
         bail!("--http.retry.maxAttempts must be at least 1 (1 means no retries)");
@@ -217,6 +217,7 @@ pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOption
     // User views and tables outlive the process in <approot>/stackql.db.
     options.approot = Some(global.approot.clone());
     options.remote_registry = registry_flag::remote(global)?;
+    options.auto_pull = !global.offline && registry_flag::pulls_into_root(global)?;
     Ok(options)
 }
 

@@ -1,7 +1,7 @@
 //! Wiring of `stackql shell` and `stackql srv`: both build engines from the same global
 //! flags as `exec` (through `exec::engine_options`), one per session.
 
-use crate::args::{GlobalArgs, ListenArgs};
+use crate::args::GlobalArgs;
 use crate::exec;
 use anyhow::Context;
 use stackql_engine::Engine;
@@ -26,18 +26,15 @@ pub fn shell(global: GlobalArgs) -> anyhow::Result<ExitCode> {
         output: exec::output_options(&global)?,
         vars: exec::template_vars(&global)?,
         history: global.approot.join(".stackql_history"),
-        outfile: global.outfile.clone(),
+        results: global.results(),
         engines: engine_factory(Arc::new(global)),
     };
     stackql_shell::run(config)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn srv(
-    global: GlobalArgs,
-    listen: ListenArgs,
-    args: stackql_pgserver::SrvArgs,
-) -> anyhow::Result<ExitCode> {
+pub fn srv(global: GlobalArgs, args: stackql_pgserver::SrvArgs) -> anyhow::Result<ExitCode> {
+    let listen = &global.listen;
     // Fail at start, not at the first connection, when the registry or flags are wrong.
     Engine::new(exec::engine_options(&global)?).context("cannot start the engine")?;
     let tls = match &listen.tls {
@@ -49,6 +46,7 @@ pub fn srv(
         .address
         .clone()
         .unwrap_or_else(|| "127.0.0.1".to_string());
+    let port = listen.port.unwrap_or(stackql_pgserver::DEFAULT_PORT);
     if auth.is_none() && !is_loopback(&address) {
         eprintln!(
             "warning: stackql srv listens on {address} without a password; set {} to require one",
@@ -57,7 +55,7 @@ pub fn srv(
     }
     let config = stackql_pgserver::ServerConfig {
         address,
-        port: listen.port.unwrap_or(stackql_pgserver::DEFAULT_PORT),
+        port,
         tls,
         auth,
         dry_run: global.dryrun,

@@ -3,8 +3,10 @@
 //! templating of the query text, output, and exit codes.
 
 mod args;
+mod compat_flags;
 mod config_file;
 mod docs;
+mod env_file;
 mod exec;
 mod frontends;
 mod interrupt;
@@ -38,6 +40,16 @@ fn main() -> ExitCode {
 fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
     if let Some(global) = cli.command.global() {
         global.refuse_unsupported(&cli.command)?;
+        if global.verbose {
+            for (flag, why) in global.ignored(&cli.command) {
+                eprintln!("{flag} has no effect here: {why}");
+            }
+        }
+        // Before any thread starts: it sets environment variables.
+        if let Some(path) = &global.env_file {
+            env_file::load(path)?;
+        }
+        registry_flag::prepare_roots(global)?;
     }
     match cli.command {
         args::Command::Exec(exec_args) => {
@@ -54,7 +66,7 @@ fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         args::Command::Shell(shell) => frontends::shell(shell.global),
-        args::Command::Srv(srv) => frontends::srv(srv.global, srv.listen, srv.srv),
+        args::Command::Srv(srv) => frontends::srv(srv.global, srv.srv),
         args::Command::Registry(r) => registry_cmd::run(&r.global, &r.rest),
     }
 }

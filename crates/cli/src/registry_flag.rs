@@ -8,6 +8,7 @@ use crate::args::GlobalArgs;
 use anyhow::{bail, Context};
 use serde_json::Value;
 use stackql_engine::registry_remote::{RemoteRegistry, DEFAULT_REGISTRY_URL};
+use stackql_engine::transport::{Proxy, Transport};
 use std::path::{Path, PathBuf};
 
 /// The registry root for commands that need one.
@@ -37,8 +38,86 @@ pub fn remote(global: &GlobalArgs) -> anyhow::Result<Option<RemoteRegistry>> {
     if let Some(d) = dist_prefix {
         r.dist_prefix = d;
     }
-    r.allow_insecure_tls = global.tls_allow_insecure;
+    r.transport = transport(global)?;
     Ok(Some(r))
+}
+
+/// Whether providers are pulled into the local root rather than read where they are: true
+/// for StackQL's default registry and for `url` registries over HTTP or with a
+/// `localDocRoot`; false for a directory and for a `file://` url read in place. A root that
+/// providers are pulled into is created when missing, as StackQL creates its app root.
+pub fn pulls_into_root(global: &GlobalArgs) -> anyhow::Result<bool> {
+    let Some(flag) = &global.registry else {
+        return Ok(true);
+    };
+    if !flag.trim().starts_with('{') {
+        return Ok(false);
+    }
+    let json = RegistryJson::parse(flag)?;
+    Ok(json.local_doc_root.is_some()
+        || !json
+            .url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("file://")))
+}
+
+/// The app root, created when missing with `--approotfilemode` (default 0755), as StackQL
+/// does at start; and `src/` in the registry root when providers are pulled into it, so a
+/// fresh directory answers `SHOW PROVIDERS` (with no rows) and `SELECT 1`.
+pub fn prepare_roots(global: &GlobalArgs) -> anyhow::Result<()> {
+    let mode = global.approot_file_mode.unwrap_or(0o755);
+    create_dir_with_mode(&global.approot, mode)
+        .with_context(|| format!("cannot create the app root {}", global.approot.display()))?;
+    if pulls_into_root(global)? {
+        let src = resolve(global)?.join("src");
+        create_dir_with_mode(&src, mode)
+            .with_context(|| format!("cannot create the provider directory {}", src.display()))?;
+    }
+    Ok(())
+}
+
+/// Creates `dir` and any missing parents with `mode` (before the umask); an existing
+/// directory is left as it is.
+fn create_dir_with_mode(dir: &Path, mode: u32) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder.create(dir)
+}
+
+/// `--http.proxy.*`, `--tls.CABundle` and `--tls.allowInsecure`, for API calls and
+/// registry downloads alike.
+pub fn transport(global: &GlobalArgs) -> anyhow::Result<Transport> {
+    let proxy = match global.proxy_host.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(host) => Some(Proxy {
+            scheme: global.proxy_scheme.to_ascii_lowercase(),
+            host: host.to_string(),
+            // StackQL: 0 or less means the scheme's default port.
+            port: match global.proxy_port {
+                p if p <= 0 => None,
+                p => Some(u16::try_from(p).map_err(|_| {
+                    anyhow::anyhow!("--http.proxy.port {p}: a port is at most 65535")
+                })?),
+            },
+            user: global.proxy_user.clone(),
+            password: global.proxy_password.clone(),
+        }),
+    };
+    Ok(Transport {
+        allow_insecure_tls: global.tls_allow_insecure,
+        proxy,
+        ca_bundle: global.tls_ca_bundle.clone(),
+    })
 }
 
 /// For the emulator: a registry only if one was named (it can run without one).

@@ -101,11 +101,26 @@ fn demo_dir() -> PathBuf {
     stackql_testkit::workspace_root().join("testdata/registry/src/demo/v00.00.00001")
 }
 
-/// `demo` packed as `<version>/...`, the layout of the public registry's archives.
+/// `demo` packed as `<version>/...`, the layout of the public registry's archives, its
+/// provider.yaml naming `version` (its service `$ref`s included).
 fn demo_archive(version: &str) -> Vec<u8> {
     let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
-    tar.append_dir_all(version, demo_dir()).unwrap();
+    tar.append_dir_all(format!("{version}/services"), demo_dir().join("services"))
+        .unwrap();
+    let provider = std::fs::read_to_string(demo_dir().join("provider.yaml"))
+        .unwrap()
+        .replace("v00.00.00001", version);
+    let mut header = tar::Header::new_gnu();
+    header.set_size(provider.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(
+        &mut header,
+        format!("{version}/provider.yaml"),
+        provider.as_bytes(),
+    )
+    .unwrap();
     tar.into_inner().unwrap().finish().unwrap()
 }
 
@@ -445,4 +460,210 @@ fn a_file_url_registry_works_too() {
     .ok()
     .json();
     assert_eq!(services[0]["name"], "widgets");
+}
+
+/// Runs the binary in `cwd` (a fresh directory: the default app root `.stackql` is created
+/// there) with exactly these arguments.
+fn bin_in(cwd: &Path, args: &[&str]) -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackql"))
+        .current_dir(cwd)
+        .args(args)
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .output()
+        .expect("run stackql");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A loopback url nothing listens on: a connection is refused at once.
+fn unreachable_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/providers", listener.local_addr().unwrap());
+    drop(listener);
+    url
+}
+
+#[test]
+fn a_fresh_directory_answers_select_1_and_show_providers() {
+    let cwd = tempfile::tempdir().unwrap();
+    let registry = format!("--registry={{\"url\": \"{}\"}}", unreachable_url());
+    let one = bin_in(
+        cwd.path(),
+        &[&registry, "-o", "json", "exec", "SELECT 1 AS one"],
+    )
+    .ok()
+    .json();
+    assert_eq!(one, json!([{"one": 1}]));
+    assert!(
+        cwd.path().join(".stackql/src").is_dir(),
+        "the app root is created"
+    );
+    let providers = bin_in(
+        cwd.path(),
+        &["exec", &registry, "-o", "json", "SHOW PROVIDERS"],
+    )
+    .ok();
+    assert_eq!(providers.json(), json!([]), "{}", providers.stderr);
+    // With --approot, that directory is the app root instead (parents created too).
+    let root = cwd.path().join("a/b");
+    let flag = format!("--approot={}", root.display());
+    bin_in(cwd.path(), &[&registry, &flag, "exec", "SELECT 1"]).ok();
+    assert!(root.join("src").is_dir());
+}
+
+#[test]
+fn the_first_use_of_a_provider_pulls_its_latest_version() {
+    let server = Server::start();
+    server.set("providers.yaml", index(&["v00.00.00001", "v00.00.00002"]));
+    server.set(
+        "demo/v00.00.00002.tgz",
+        Reply::Ok(demo_archive("v00.00.00002")),
+    );
+    let cwd = tempfile::tempdir().unwrap();
+    let flag = server.registry_flag();
+    let described = bin_in(
+        cwd.path(),
+        &[&flag, "-o", "json", "exec", "DESCRIBE demo.widgets.widgets"],
+    )
+    .ok();
+    assert!(
+        described
+            .stderr
+            .contains("demo provider, version 'v00.00.00002' successfully installed"),
+        "{}",
+        described.stderr
+    );
+    assert_eq!(described.json()[0]["name"], "id");
+    assert!(cwd
+        .path()
+        .join(".stackql/src/demo/v00.00.00002/provider.yaml")
+        .is_file());
+    let fetched = server.requests.lock().unwrap().clone();
+    assert_eq!(
+        fetched,
+        vec![
+            "/providers/dist/providers.yaml".to_string(),
+            "/providers/dist/demo/v00.00.00002.tgz".to_string()
+        ]
+    );
+    // Installed now: the next statement reads it without asking the registry.
+    let providers = bin_in(cwd.path(), &[&flag, "-o", "json", "exec", "SHOW PROVIDERS"])
+        .ok()
+        .json();
+    assert_eq!(
+        providers,
+        json!([{"name": "demo", "version": "v00.00.00002"}])
+    );
+    bin_in(cwd.path(), &[&flag, "exec", "SHOW SERVICES IN demo"]).ok();
+    assert_eq!(server.requests.lock().unwrap().len(), 2);
+
+    // A name the registry does not have is an error naming it, with suggestions.
+    let typo = bin_in(
+        cwd.path(),
+        &[&flag, "exec", "DESCRIBE dmeo.widgets.widgets"],
+    );
+    assert_eq!(typo.code, 1);
+    assert!(
+        typo.stderr.contains("provider 'dmeo' is not installed")
+            && typo.stderr.contains("did you mean demo"),
+        "{}",
+        typo.stderr
+    );
+}
+
+#[test]
+fn local_doc_root_is_where_first_use_pulls_go() {
+    let server = Server::start();
+    server.set("providers.yaml", index(&["v00.00.00001"]));
+    server.set(
+        "demo/v00.00.00001.tgz",
+        Reply::Ok(demo_archive("v00.00.00001")),
+    );
+    let cwd = tempfile::tempdir().unwrap();
+    let docs = cwd.path().join("docs");
+    let flag = format!(
+        "--registry={{\"url\": \"{}\", \"localDocRoot\": \"{}\"}}",
+        server.url,
+        docs.display()
+    );
+    let resources = bin_in(
+        cwd.path(),
+        &[
+            &flag,
+            "-o",
+            "json",
+            "exec",
+            "SHOW RESOURCES IN demo.widgets",
+        ],
+    )
+    .ok()
+    .json();
+    assert_eq!(resources[0]["name"], "widgets");
+    assert!(docs.join("src/demo/v00.00.00001/provider.yaml").is_file());
+    assert!(!cwd.path().join(".stackql/src/demo").exists());
+}
+
+#[test]
+fn an_unreachable_registry_is_a_clear_error_and_nothing_else_is_sent() {
+    let cwd = tempfile::tempdir().unwrap();
+    let url = unreachable_url();
+    let flag = format!("--registry={{\"url\": \"{url}\"}}");
+    // The endpoint is an emulator: had the query gone on, it would have seen a request.
+    let registry = stackql_testkit::aws_registry();
+    let emu = emulator(registry.root(), 10);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackql"))
+        .current_dir(cwd.path())
+        .args([
+            &flag,
+            "exec",
+            "SELECT region FROM aws.cloud_control.resources WHERE region = 'us-east-1' AND data__TypeName = 'AWS::S3::Bucket'",
+        ])
+        .env("AWS_ENDPOINT_URL", emu.url())
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "secret")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("provider 'aws' is not installed") && stderr.contains(&url),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    assert!(emu.journal().is_empty(), "no API call was sent");
+    assert!(!cwd.path().join(".stackql/src/aws").exists());
+}
+
+#[test]
+fn offline_never_asks_the_registry() {
+    let server = Server::start();
+    server.set("providers.yaml", index(&["v00.00.00001"]));
+    server.set(
+        "demo/v00.00.00001.tgz",
+        Reply::Ok(demo_archive("v00.00.00001")),
+    );
+    let cwd = tempfile::tempdir().unwrap();
+    let flag = server.registry_flag();
+    let r = bin_in(
+        cwd.path(),
+        &[&flag, "--offline", "exec", "DESCRIBE demo.widgets.widgets"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("unknown provider 'demo'"), "{}", r.stderr);
+    assert!(server.requests.lock().unwrap().is_empty());
+    // --offline=false is the default: the provider is pulled.
+    bin_in(
+        cwd.path(),
+        &[
+            &flag,
+            "--offline=false",
+            "exec",
+            "DESCRIBE demo.widgets.widgets",
+        ],
+    )
+    .ok();
+    assert_eq!(server.requests.lock().unwrap().len(), 2);
 }

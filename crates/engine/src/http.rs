@@ -73,8 +73,8 @@ pub struct ClientOptions {
     pub log_requests: bool,
     pub retry: RetryPolicy,
     pub concurrency: usize,
-    pub request_timeout: Duration,
-    pub allow_insecure_tls: bool,
+    pub request_timeout: Option<Duration>,
+    pub transport: crate::transport::Transport,
     pub page_limit: Option<usize>,
     pub max_response_bytes: u64,
 }
@@ -83,10 +83,14 @@ impl HttpClient {
     pub fn new(options: ClientOptions, credentials: CredentialSource) -> Result<Self, String> {
         // ring is the one crypto provider compiled in; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(options.request_timeout)
-            .tls_danger_accept_invalid_certs(options.allow_insecure_tls)
-            .user_agent(concat!("stackql-rs/", env!("CARGO_PKG_VERSION")))
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("stackql-rs/", env!("CARGO_PKG_VERSION")));
+        if let Some(t) = options.request_timeout {
+            builder = builder.timeout(t);
+        }
+        let client = options
+            .transport
+            .apply(builder)?
             .build()
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         Ok(HttpClient {

@@ -20,6 +20,7 @@ mod mutation;
 pub mod registry_remote;
 mod request;
 mod retry;
+pub mod transport;
 mod userobj;
 mod values;
 mod vtab;
@@ -58,8 +59,10 @@ pub struct EngineOptions {
     pub page_limit: Option<usize>,
     /// Bytes one response may have (`--http.response.maxBytes`).
     pub max_response_bytes: u64,
-    pub request_timeout: Duration,
-    pub allow_insecure_tls: bool,
+    /// Timeout of one API request; None waits as long as the server takes (StackQL's 0).
+    pub request_timeout: Option<Duration>,
+    /// Proxy, extra CA certificates, TLS leniency (API calls and registry pulls alike).
+    pub transport: transport::Transport,
     /// How long `/*+ AWAIT */` waits for a final status.
     pub await_timeout: Duration,
     pub retry: RetryPolicy,
@@ -76,6 +79,9 @@ pub struct EngineOptions {
     pub approot: Option<PathBuf>,
     /// Where `REGISTRY LIST`/`PULL` fetch from (pulls unpack into `registry_root`).
     pub remote_registry: Option<registry_remote::RemoteRegistry>,
+    /// Pull a provider from `remote_registry` the first time a statement names it and it
+    /// is not installed (off with `--offline`, and for registries read in place).
+    pub auto_pull: bool,
     /// `--dryrun`: `execute` plans each statement and answers with its text; nothing is
     /// sent or written (see [`Engine::dry_run`]).
     pub dry_run: bool,
@@ -89,8 +95,8 @@ impl EngineOptions {
             concurrency: 16,
             page_limit: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
-            request_timeout: Duration::from_secs(60),
-            allow_insecure_tls: false,
+            request_timeout: Some(Duration::from_secs(45)),
+            transport: transport::Transport::default(),
             await_timeout: Duration::from_secs(600),
             retry: RetryPolicy::default(),
             allow_partial: false,
@@ -99,6 +105,7 @@ impl EngineOptions {
             cache_dir: None,
             approot: None,
             remote_registry: None,
+            auto_pull: false,
             dry_run: false,
         }
     }
@@ -243,10 +250,12 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(options: EngineOptions) -> Result<Self, EngineError> {
-        let registry = Arc::new(Registry::open_with_cache(
-            &options.registry_root,
-            options.cache_dir.clone(),
-        )?);
+        let mut registry =
+            Registry::open_with_cache(&options.registry_root, options.cache_dir.clone())?;
+        if let (true, Some(remote)) = (options.auto_pull, &options.remote_registry) {
+            registry = registry.with_fetch(registry_remote::pull_on_first_use(remote.clone()));
+        }
+        let registry = Arc::new(registry);
         let credentials = http::CredentialSource::new(options.auth.clone(), options.env.clone());
         let http = http::HttpClient::new(
             http::ClientOptions {
@@ -254,7 +263,7 @@ impl Engine {
                 retry: options.retry.clone(),
                 concurrency: options.concurrency,
                 request_timeout: options.request_timeout,
-                allow_insecure_tls: options.allow_insecure_tls,
+                transport: options.transport.clone(),
                 page_limit: options.page_limit,
                 max_response_bytes: options.max_response_bytes,
             },

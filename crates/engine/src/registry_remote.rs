@@ -32,7 +32,7 @@ pub struct RemoteRegistry {
     /// The local root (`localDocRoot`): archives are unpacked into `<root>/src`.
     pub local_root: PathBuf,
     pub timeout: Duration,
-    pub allow_insecure_tls: bool,
+    pub transport: crate::transport::Transport,
 }
 
 /// What a pull installed.
@@ -64,7 +64,7 @@ impl RemoteRegistry {
             dist_prefix: "dist".to_string(),
             local_root,
             timeout: Duration::from_secs(300),
-            allow_insecure_tls: false,
+            transport: Default::default(),
         }
     }
 
@@ -87,10 +87,13 @@ impl RemoteRegistry {
             )));
         }
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .timeout(self.timeout)
-            .tls_danger_accept_invalid_certs(self.allow_insecure_tls)
-            .user_agent(concat!("stackql-rs/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("stackql-rs/", env!("CARGO_PKG_VERSION")));
+        let client = self
+            .transport
+            .apply(builder)
+            .map_err(invalid)?
             .build()
             .map_err(|e| invalid(format!("cannot set up the HTTP client: {e}")))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -455,6 +458,22 @@ fn check_provider(dir: &Path, provider: &str, version: &str) -> Result<(), Strin
         }
     }
     Ok(())
+}
+
+/// The registry's fetch for providers named before they were pulled: the latest version,
+/// as `REGISTRY PULL p` takes, announced on stderr in StackQL's words. Only names that can
+/// be directory names are looked up.
+pub(crate) fn pull_on_first_use(remote: RemoteRegistry) -> stackql_registry::ProviderFetch {
+    std::sync::Arc::new(move |name: &str| {
+        if !stackql_sql::is_valid_registry_name(name) {
+            return Err(format!("'{name}' is not a provider name"));
+        }
+        let pulled = remote
+            .pull(name, None)
+            .map_err(|e| format!("{e} (registry {})", remote.url))?;
+        eprintln!("{}", pulled.message());
+        Ok(())
+    })
 }
 
 /// Runs a `REGISTRY` statement for the engine.

@@ -19,10 +19,13 @@
 //! A row with fewer cells than columns is padded with NULLs; extra cells are
 //! ignored, so a malformed row can never shift the columns.
 
+mod destination;
 mod escape;
 mod json;
 mod table;
 mod text;
+
+pub use destination::Destination;
 
 use std::fmt;
 use std::io::Write;

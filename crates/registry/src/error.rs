@@ -12,6 +12,12 @@ pub enum RegistryError {
         suggestions: Vec<String>,
         root: PathBuf,
     },
+    #[error("provider '{name}' is not installed in {} and could not be pulled: {message}", root.join("src").display())]
+    ProviderNotFetched {
+        name: String,
+        root: PathBuf,
+        message: String,
+    },
     #[error(
         "unknown service '{service}' in provider '{provider}'{}",
         did_you_mean(suggestions)

@@ -32,11 +32,18 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+/// Installs a provider that is not under `src/` yet (StackQL's registry pull, on first use):
+/// `Ok` once `src/<name>/<version>/` is in place, `Err` with what went wrong otherwise.
+pub type ProviderFetch = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
 /// A registry rooted at a directory that holds `src/<provider>/<version>/provider.yaml`.
 pub struct Registry {
     root: PathBuf,
     providers: Mutex<HashMap<String, Arc<Provider>>>,
     cache: Option<cache::Cache>,
+    fetch: Option<ProviderFetch>,
+    /// One fetch at a time, so two statements naming a new provider pull it once.
+    fetching: Mutex<()>,
 }
 
 impl Registry {
@@ -65,7 +72,15 @@ impl Registry {
             root,
             providers: Mutex::new(HashMap::new()),
             cache: cache_dir.map(|d| cache::Cache::new(&d)),
+            fetch: None,
+            fetching: Mutex::new(()),
         })
+    }
+
+    /// Providers missing from `src/` are fetched with `fetch` the first time they are named.
+    pub fn with_fetch(mut self, fetch: ProviderFetch) -> Self {
+        self.fetch = Some(fetch);
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -97,7 +112,7 @@ impl Registry {
             return Ok(p.clone());
         }
         let dir = self.root.join("src").join(name);
-        let Some(version_dir) = provider::latest_version_dir(&dir) else {
+        let Some(version_dir) = self.installed_or_fetched(name, &dir)? else {
             let known = self.provider_names()?;
             return Err(RegistryError::UnknownProvider {
                 name: name.to_string(),
@@ -116,6 +131,32 @@ impl Registry {
             .expect("registry lock")
             .insert(name.to_string(), loaded.clone());
         Ok(loaded)
+    }
+
+    /// The provider's latest version directory, fetching the provider first when it is
+    /// missing and a fetch is configured.
+    fn installed_or_fetched(
+        &self,
+        name: &str,
+        dir: &Path,
+    ) -> Result<Option<PathBuf>, RegistryError> {
+        if let Some(found) = provider::latest_version_dir(dir) {
+            return Ok(Some(found));
+        }
+        let Some(fetch) = &self.fetch else {
+            return Ok(None);
+        };
+        let _one_at_a_time = self.fetching.lock().unwrap_or_else(|e| e.into_inner());
+        // Another statement may have fetched it while this one waited.
+        if let Some(found) = provider::latest_version_dir(dir) {
+            return Ok(Some(found));
+        }
+        fetch(name).map_err(|message| RegistryError::ProviderNotFetched {
+            name: name.to_string(),
+            root: self.root.clone(),
+            message,
+        })?;
+        Ok(provider::latest_version_dir(dir))
     }
 
     /// Resolves `provider.service.resource`.

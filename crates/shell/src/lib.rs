@@ -27,8 +27,8 @@ pub struct ShellConfig {
     pub vars: stackql_template::Vars,
     /// History file (in the app root).
     pub history: PathBuf,
-    /// Results go here instead of stdout (`--outfile`).
-    pub outfile: Option<PathBuf>,
+    /// Where results go (stdout unless `--outfile` says otherwise).
+    pub results: stackql_output::Destination,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,10 +124,7 @@ pub fn run(config: ShellConfig) -> Result<(), ShellError> {
     let _ = rl.load_history(&config.history);
 
     let mut worker = Worker::new(config.engines.clone())?;
-    let mut out: Box<dyn Write> = match &config.outfile {
-        Some(p) => Box::new(std::fs::File::create(p)?),
-        None => Box::new(std::io::stdout()),
-    };
+    let mut out: Box<dyn Write> = config.results.open()?;
     eprintln!("stackql shell: statements end with ';'. Type help for help, exit to leave.");
     let mut buffer = String::new();
     loop {

@@ -17,7 +17,7 @@ pub use discovery::{parse_discovery, view_shape, Discovery, ShowFilter, ViewColu
 pub use error::SqlError;
 pub use hints::Hints;
 pub use limits::{MAX_EXPR_DEPTH, MAX_NESTING, MAX_SCRIPT_BYTES, MAX_STATEMENT_BYTES};
-pub use registry_cmd::RegistryCommand;
+pub use registry_cmd::{is_valid_registry_name, RegistryCommand};
 pub use split::{split_statements, StatementText};
 pub use statement::{
     parse_statement, parse_view_ddl, Assignment, ExecArg, Literal, Predicate, QualifiedName,

@@ -60,14 +60,15 @@ pub fn parse_registry(text: &str) -> Result<RegistryCommand, SqlError> {
 }
 
 /// Provider names and versions become directory names: nothing that could climb out.
-fn check_name(s: &str) -> Result<(), SqlError> {
-    let ok = !s.is_empty()
-        && s != "."
-        && s != ".."
+pub fn is_valid_registry_name(s: &str) -> bool {
+    !s.is_empty()
         && !s.starts_with('.')
         && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok {
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn check_name(s: &str) -> Result<(), SqlError> {
+    if is_valid_registry_name(s) {
         Ok(())
     } else {
         Err(SqlError::Unsupported(format!(
