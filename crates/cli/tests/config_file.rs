@@ -62,7 +62,7 @@ fn configfile_flag_switches_and_unknown_keys() {
     std::fs::write(
         &cfg,
         format!(
-            "registry={}\noutput=csv\nhideheaders=true\ncolorscheme=dark\n",
+            "registry={}\noutput=csv\nhideheaders=true\ncolorscheme=dark\ncolourscheme=dark\n",
             registry()
         ),
     )
@@ -72,15 +72,19 @@ fn configfile_flag_switches_and_unknown_keys() {
     assert_eq!(r.stdout, "1,2\n", "hideheaders=true from the file");
     assert!(
         r.stderr
-            .contains("'colorscheme' is not a flag of this build"),
+            .contains("'colourscheme' is not a flag of this build"),
         "unknown keys are reported, not dropped silently: {}",
         r.stderr
     );
 
-    // A switch set in the file can be turned off only by not setting it: the command line's
-    // other flags still win.
+    // StackQL's own flags are keys too (colorscheme, which changes nothing, is not reported).
+    assert!(!r.stderr.contains("'colorscheme'"), "{}", r.stderr);
+
+    // The command line wins, a switch included (`--hideheaders=false`, as pflag writes it).
     let r = bin_in(dir.path(), &[&flag, "-o", "json", "exec", "SELECT 1 AS x"]).ok();
     assert_eq!(r.json(), json!([{"x": 1}]));
+    let r = bin_in(dir.path(), &[&flag, "--hideheaders=false", "exec", "SELECT 1 AS x"]).ok();
+    assert_eq!(r.stdout, "x\n1\n");
 
     // A named config file that does not exist is an error, not a silent default.
     let missing = format!("--configfile={}", dir.path().join("nope").display());

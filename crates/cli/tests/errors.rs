@@ -332,14 +332,14 @@ fn json_injection_through_a_var_cannot_add_a_patch_operation() {
 }
 
 #[test]
-fn unsupported_flags_are_refused_not_ignored() {
+fn bad_flag_values_are_refused_not_ignored() {
     let reg = aws_registry();
     let r = stackql(
         reg.root(),
         None,
-        &["exec", "--tls.CABundle=/x.pem", "SELECT 1"],
+        &["exec", "--tls.CABundle=/nonexistent/x.pem", "SELECT 1"],
     );
-    fails(&r, "--tls.CABundle is not supported");
+    fails(&r, "cannot read --tls.CABundle /nonexistent/x.pem");
     let r = stackql(reg.root(), None, &["exec", "-o", "yaml", "SELECT 1"]);
     fails(&r, "unknown output format 'yaml'");
 }
