@@ -1,8 +1,9 @@
-//! StackQL's command-line flags, spelled as StackQL spells them (`--http.response.pageLimit`),
-//! each either honoured or refused with a message: none is silently ignored. Each
-//! subcommand takes only the flags it uses (`emulator` has no `-o`, only `srv` has
-//! `--pgsrv.*`); flags written before the subcommand, as StackQL allows, are moved after it
-//! ([`subcommand_first`]) and then belong to it like any other.
+//! StackQL's command-line flags, spelled as StackQL spells them (`--http.response.pageLimit`)
+//! and read with pflag's rules: `exec`, `shell`, `srv` and `registry` take every flag StackQL
+//! has (they are persistent on its root command), honoured, refused with a reason, or —
+//! for the few that mean nothing here ([`crate::compat_flags`]) — accepted and named under
+//! `-v`. Our own `emulator` and `docs` take only theirs. Flags written before the
+//! subcommand, as StackQL allows, are moved after it ([`subcommand_first`]).
 
 use crate::compat_flags::{go_uint32, pflag_bool, CompatFlags};
 use clap::{Args, CommandFactory, Parser, Subcommand};

@@ -83,7 +83,11 @@ fn configfile_flag_switches_and_unknown_keys() {
     // The command line wins, a switch included (`--hideheaders=false`, as pflag writes it).
     let r = bin_in(dir.path(), &[&flag, "-o", "json", "exec", "SELECT 1 AS x"]).ok();
     assert_eq!(r.json(), json!([{"x": 1}]));
-    let r = bin_in(dir.path(), &[&flag, "--hideheaders=false", "exec", "SELECT 1 AS x"]).ok();
+    let r = bin_in(
+        dir.path(),
+        &[&flag, "--hideheaders=false", "exec", "SELECT 1 AS x"],
+    )
+    .ok();
     assert_eq!(r.stdout, "x\n1\n");
 
     // A named config file that does not exist is an error, not a silent default.
