@@ -295,6 +295,29 @@ mod tests {
         assert_eq!(one("SELECT split_part(NULL, '/', 1)"), SqlValue::Null);
     }
 
+    /// SQLite's own math functions, compiled in by `.cargo/config.toml`
+    /// (`SQLITE_ENABLE_MATH_FUNCTIONS`): StackQL's SQLite has them.
+    #[test]
+    fn sqlite_math_functions_are_compiled_in() {
+        assert_eq!(one("SELECT sqrt(16)"), SqlValue::Real(4.0));
+        assert_eq!(one("SELECT pow(2, 10)"), SqlValue::Real(1024.0));
+        assert_eq!(one("SELECT power(3, 2)"), SqlValue::Real(9.0));
+        assert_eq!(one("SELECT mod(7, 3)"), SqlValue::Real(1.0));
+        assert_eq!(one("SELECT ln(1)"), SqlValue::Real(0.0));
+        assert_eq!(one("SELECT log10(1000)"), SqlValue::Real(3.0));
+        assert_eq!(one("SELECT ceil(1.2)"), SqlValue::Real(2.0));
+        assert_eq!(one("SELECT floor(-1.2)"), SqlValue::Real(-2.0));
+        match one("SELECT pi()") {
+            SqlValue::Real(p) => assert!((p - std::f64::consts::PI).abs() < 1e-12),
+            other => panic!("pi() gave {other:?}"),
+        }
+        assert_eq!(
+            one("SELECT sqrt(-1)"),
+            SqlValue::Null,
+            "out of domain is NULL"
+        );
+    }
+
     #[test]
     fn regexp_functions() {
         assert_eq!(
