@@ -780,4 +780,40 @@ mod tests {
             "/* c */ INSERT /*+ AWAIT */ INTO t SELECT 1"
         ));
     }
+
+    #[test]
+    fn mutation_tags_are_postgres_tags() {
+        let done = |verb: &'static str, completion| MutationResult {
+            verb,
+            target: "t".into(),
+            completion,
+            operation: None,
+            type_name: None,
+            identifier: None,
+            request_token: None,
+            status: None,
+            status_message: None,
+            error_code: None,
+            awaited: false,
+        };
+        let two = [
+            done("INSERT", Completion::ProviderWrite),
+            done("INSERT", Completion::ProviderWrite),
+        ];
+        assert_eq!(
+            mutation_tag("INSERT", &two),
+            Tag::new("INSERT").with_oid(0).with_rows(2)
+        );
+        assert_eq!(
+            mutation_tag(
+                "DELETE FROM",
+                &[done("DELETE FROM", Completion::NativeExec)]
+            ),
+            Tag::new("DELETE").with_rows(1)
+        );
+        assert_eq!(
+            mutation_tag("CREATE VIEW", &[done("CREATE VIEW", Completion::Ddl)]),
+            Tag::new("CREATE VIEW")
+        );
+    }
 }
