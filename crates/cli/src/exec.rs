@@ -86,7 +86,9 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
         match executed.outcome {
             Outcome::Rows(rs) => write_result(&mut out, &rs, &output_options)?,
             Outcome::Mutations(results) => {
-                for line in results.iter().flat_map(|m| m.report_lines()) {
+                // StackQL's messages on stderr (and nothing on stdout, whatever the
+                // format): pystackql reads them as the statement's result.
+                for line in results.iter().flat_map(|m| m.report_lines(global.verbose)) {
                     eprintln!("{line}");
                 }
             }
@@ -112,7 +114,7 @@ fn report_interrupted(executed: Result<stackql_engine::Executed, stackql_engine:
     match executed {
         Ok(executed) => {
             if let Outcome::Mutations(results) = executed.outcome {
-                for line in results.iter().flat_map(|m| m.report_lines()) {
+                for line in results.iter().flat_map(|m| m.report_lines(true)) {
                     eprintln!("{line}");
                 }
             }

@@ -27,6 +27,7 @@ pub fn shell(global: GlobalArgs) -> anyhow::Result<ExitCode> {
         vars: exec::template_vars(&global)?,
         history: global.approot.join(".stackql_history"),
         results: global.results(),
+        verbose: global.verbose,
         engines: engine_factory(Arc::new(global)),
     };
     stackql_shell::run(config)?;

@@ -18,7 +18,7 @@ fn insert_then_list_and_get_with_the_current_provider() {
          SELECT 'cc-image', '{ROLE}', '[{{\"Key\":\"k\",\"Value\":\"v\"}}]', 'us-west-2'"
     );
     let run = stackql(&reg, Some(&emu.url()), &["exec", &insert]).ok();
-    assert!(run.stderr.contains("completed: SUCCESS"), "{}", run.stderr);
+    assert_eq!(run.stderr, "The operation completed successfully\n");
     let journal = emu.journal();
     let c = ops(&journal, "CreateResource");
     assert_eq!(c.len(), 1);

@@ -102,6 +102,7 @@ fn insert_all_properties_sends_tags_as_json_array_and_awaits() {
         Some(&emu.url()),
         &[
             "exec",
+            "-v",
             "-i",
             &f,
             "--var",
@@ -119,10 +120,17 @@ fn insert_all_properties_sends_tags_as_json_array_and_awaits() {
         ],
     )
     .ok();
-    assert!(run.stderr.contains("completed: SUCCESS"), "{}", run.stderr);
+    // StackQL's line, then (-v) the identifier the awaited create reached.
     assert!(
         run.stderr
-            .contains("arn:aws:sagemaker:us-east-1:123456789012:image/img-all"),
+            .lines()
+            .any(|l| l == "The operation completed successfully"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("arn:aws:sagemaker:us-east-1:123456789012:image/img-all: SUCCESS"),
         "{}",
         run.stderr
     );
@@ -220,7 +228,7 @@ fn read_and_update_one_image_through_image_resource() {
         "UPDATE /*+ AWAIT */ aws.sagemaker.image SET data__PatchDocument = string('{patch}') WHERE data__Identifier = '{arn}' AND region = 'us-east-1'"
     );
     let run = stackql(reg.root(), Some(&emu.url()), &["exec", &update]).ok();
-    assert!(run.stderr.contains("completed: SUCCESS"), "{}", run.stderr);
+    assert_eq!(run.stderr, "The operation completed successfully\n");
     let journal = emu.journal();
     let u = ops(&journal, "UpdateResource");
     assert_eq!(u.len(), 1);
@@ -290,7 +298,7 @@ fn delete_verbatim_then_awaited_failure_then_real_delete() {
     let arn = "arn:aws:sagemaker:us-east-1:123456789012:image/gone";
     let del = awaited.replace("<ImageArn>", arn);
     let run = stackql(reg.root(), Some(&emu.url()), &["exec", &del]).ok();
-    assert!(run.stderr.contains("completed: SUCCESS"), "{}", run.stderr);
+    assert_eq!(run.stderr, "The operation completed successfully\n");
     let rows = stackql(
         reg.root(),
         Some(&emu.url()),

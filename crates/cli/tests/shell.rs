@@ -105,6 +105,18 @@ fn multi_line_select_completion_history_and_exit() {
     s.exp_string("missing required parameter region").unwrap();
     s.exp_string(PROMPT).unwrap();
 
+    // Statements without rows answer with StackQL's messages.
+    type_line(&mut s, "CREATE TABLE shell_notes (id INTEGER);");
+    s.exp_string("DDL Execution Completed").unwrap();
+    s.exp_string(PROMPT).unwrap();
+    type_line(
+        &mut s,
+        "INSERT INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT 'img-shell-2', 'arn:aws:iam::123456789012:role/r', 'us-east-1';",
+    );
+    s.exp_string("The operation was despatched successfully")
+        .unwrap();
+    s.exp_string(PROMPT).unwrap();
+
     type_line(&mut s, "help");
     s.exp_string("Tab completes").unwrap();
     s.exp_string(PROMPT).unwrap();
@@ -171,9 +183,11 @@ fn dryrun_prints_the_insert_and_sends_nothing() {
         &mut s,
         "INSERT /*+ AWAIT */ INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT {{ img }}, 'arn:aws:iam::123456789012:role/r', 'us-east-1';",
     );
-    // The statement as it would run: rendered (the typed line only has the placeholder).
-    s.exp_string("SELECT 'dry-img', 'arn:aws:iam::123456789012:role/r', 'us-east-1';")
-        .unwrap();
+    // The statement as it would run: rendered (the typed line only has the placeholder),
+    // in a table cell wrapped at 30 columns, words whole.
+    s.exp_string("'dry-img',").unwrap();
+    s.exp_string("'arn:aws:iam::123456789012:role/r',").unwrap();
+    s.exp_string("'us-east-1';").unwrap();
     s.exp_string(PROMPT).unwrap();
     // A syntax error is still an error under --dryrun.
     type_line(&mut s, "SELEC 1;");

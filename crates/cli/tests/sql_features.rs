@@ -101,6 +101,8 @@ fn auth_json_endpoint_override_session_token_and_iqldata() {
         Some("http://127.0.0.1:9"), // AWS_ENDPOINT_URL points nowhere...
         &[
             "exec",
+            // -v: the created identifier is reported (and the session token still is not).
+            "-v",
             "--auth",
             auth,
             "--iqldata",
@@ -165,14 +167,15 @@ fn exec_reads_a_request_status_with_at_at_json() {
     let run = stackql(
         reg.root(),
         Some(&emu.url()),
-        &["exec", &format!("INSERT INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT 'e', '{ROLE}', 'us-east-1'")],
+        // -v: after StackQL's message, the request token to follow the write up with.
+        &["exec", "-v", &format!("INSERT INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT 'e', '{ROLE}', 'us-east-1'")],
     )
     .ok();
     let token = run
         .stderr
         .split("request token ")
         .nth(1)
-        .and_then(|t| t.split_whitespace().next())
+        .and_then(|t| t.split([')', ' ', '\n']).next())
         .expect("the request token is printed")
         .to_string();
     let exec = format!(

@@ -26,7 +26,7 @@ mod values;
 mod vtab;
 
 pub use error::{CallError, EngineError, FailedCall};
-pub use mutation::MutationResult;
+pub use mutation::{Completion, MutationResult};
 pub use request::{EndpointResolver, EnvEndpoints, PreparedRequest};
 pub use retry::RetryPolicy;
 

@@ -20,11 +20,31 @@ use stackql_sql::{Literal, Predicate, QualifiedName, Statement};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+/// What StackQL prints on stderr once a statement that returns no rows has run: one line
+/// per request for provider writes, one per statement otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Completion {
+    /// INSERT, UPDATE, DELETE or EXEC sent to a provider: despatched, or completed when
+    /// the statement awaited it.
+    ProviderWrite,
+    /// CREATE or DROP of a user view, materialized view or table.
+    Ddl,
+    /// INSERT into a user table.
+    TableInsert,
+    /// UPDATE or DELETE of a user table (StackQL runs it as a native statement).
+    NativeExec,
+    /// REFRESH MATERIALIZED VIEW.
+    Refresh,
+    /// REGISTRY PULL: the status says what was installed.
+    Installed,
+}
+
 /// What one request of a mutation did.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MutationResult {
     pub verb: &'static str,
     pub target: String,
+    pub completion: Completion,
     pub operation: Option<String>,
     pub type_name: Option<String>,
     pub identifier: Option<String>,
@@ -37,22 +57,32 @@ pub struct MutationResult {
 }
 
 impl MutationResult {
-    /// The lines a front end shows for this request (StackQL's wording where it has one):
-    /// the final status when awaited, else that it was despatched, with its request token.
-    pub fn report_lines(&self) -> Vec<String> {
-        let status = self.status.as_deref().unwrap_or("UNKNOWN");
-        if self.awaited {
-            let mut line = format!("{} {} completed: {status}", self.verb, self.target);
-            if let Some(id) = &self.identifier {
-                line.push_str(&format!(", identifier {id}"));
-            }
-            return vec![line];
+    /// StackQL's message for this request or statement, word for word (scripts and
+    /// pystackql read it from stderr).
+    pub fn message(&self) -> String {
+        match self.completion {
+            Completion::ProviderWrite if self.awaited => "The operation completed successfully",
+            Completion::ProviderWrite => "The operation was despatched successfully",
+            Completion::Ddl => "DDL Execution Completed",
+            Completion::TableInsert => "insert into table completed",
+            Completion::NativeExec => "exec completed",
+            Completion::Refresh => "refresh materialized view completed",
+            Completion::Installed => return self.status.clone().unwrap_or_default(),
         }
-        let mut lines = vec!["The operation was despatched successfully".to_string()];
-        if let Some(t) = &self.request_token {
-            lines.push(format!(
-                "  request token {t} (status {status}); add /*+ AWAIT */ to wait for the outcome"
-            ));
+        .to_string()
+    }
+
+    /// The lines a front end shows: StackQL's message, then (`detailed`: `-v`, or a report
+    /// of what an interrupted statement had sent) what was done to which target, with the
+    /// request token and last known status.
+    pub fn report_lines(&self, detailed: bool) -> Vec<String> {
+        let mut lines = vec![self.message()];
+        if detailed && self.completion != Completion::Installed {
+            let mut line = format!("  {}", self.summary());
+            if self.completion == Completion::ProviderWrite && !self.awaited {
+                line.push_str("; add /*+ AWAIT */ to wait for the outcome");
+            }
+            lines.push(line);
         }
         lines
     }
@@ -627,6 +657,7 @@ fn from_event(verb: &'static str, target: &str, event: &Value) -> MutationResult
     MutationResult {
         verb,
         target: target.to_string(),
+        completion: Completion::ProviderWrite,
         operation: s("Operation"),
         type_name: s("TypeName"),
         identifier: s("Identifier"),

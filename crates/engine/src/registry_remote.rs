@@ -493,6 +493,7 @@ pub(crate) fn run(
             Ok(crate::Outcome::Mutations(vec![crate::MutationResult {
                 verb: "REGISTRY PULL",
                 target: pulled.provider.clone(),
+                completion: crate::Completion::Installed,
                 operation: None,
                 type_name: None,
                 identifier: None,

@@ -7,7 +7,7 @@
 //! The file is only created by the first statement that stores something.
 
 use crate::error::EngineError;
-use crate::{Engine, MutationResult, Outcome};
+use crate::{Completion, Engine, MutationResult, Outcome};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{params, Connection, OptionalExtension};
 use stackql_output::ResultSet;
@@ -348,10 +348,11 @@ fn create_temp_view(conn: &Connection, v: &StoredView) -> Result<(), EngineError
     .map_err(|e| EngineError::Sqlite(format!("creating view {}: {e}", v.name)))
 }
 
-fn done(verb: &'static str, target: &str, status: String) -> Outcome {
+fn done(completion: Completion, verb: &'static str, target: &str, status: String) -> Outcome {
     Outcome::Mutations(vec![MutationResult {
         verb,
         target: target.to_string(),
+        completion,
         operation: None,
         type_name: None,
         identifier: None,
@@ -498,7 +499,12 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
             };
             if let Some(existing) = engine.user.view(&name) {
                 if if_not_exists {
-                    return Ok(done(verb, &name, "already exists, unchanged".into()));
+                    return Ok(done(
+                        Completion::Ddl,
+                        verb,
+                        &name,
+                        "already exists, unchanged".into(),
+                    ));
                 }
                 if existing.materialized != materialized {
                     return Err(EngineError::Invalid(format!(
@@ -535,7 +541,12 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
                 engine.user.sync_inner(&engine.conn, true)?;
                 let n = store_rows(&engine.conn, &name, &view.columns, &rs, true)?;
                 engine.user.store(&engine.conn, &view)?;
-                return Ok(done(verb, &name, format!("{n} row(s) stored")));
+                return Ok(done(
+                    Completion::Ddl,
+                    verb,
+                    &name,
+                    format!("{n} row(s) stored"),
+                ));
             }
             engine
                 .conn
@@ -543,11 +554,16 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
                 .map_err(sql_err)?;
             create_temp_view(&engine.conn, &view)?;
             if temporary {
-                return Ok(done(verb, &name, "OK (this session only)".into()));
+                return Ok(done(
+                    Completion::Ddl,
+                    verb,
+                    &name,
+                    "OK (this session only)".into(),
+                ));
             }
             engine.user.sync_inner(&engine.conn, true)?;
             engine.user.store(&engine.conn, &view)?;
-            Ok(done(verb, &name, "OK".into()))
+            Ok(done(Completion::Ddl, verb, &name, "OK".into()))
         }
         UserStatement::RefreshMaterializedView { name } => {
             let Some(view) = engine.user.view(&name).cloned() else {
@@ -566,6 +582,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
             let n = store_rows(&engine.conn, &view.name, &view.columns, &rs, true)?;
             engine.user.store(&engine.conn, &view)?;
             Ok(done(
+                Completion::Refresh,
                 "REFRESH MATERIALIZED VIEW",
                 &view.name,
                 format!("{n} row(s) stored"),
@@ -583,7 +600,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
             };
             let Some(view) = engine.user.view(&name).cloned() else {
                 if if_exists {
-                    return Ok(done(verb, &name, "did not exist".into()));
+                    return Ok(done(Completion::Ddl, verb, &name, "did not exist".into()));
                 }
                 let what = if materialized {
                     "materialized view"
@@ -609,7 +626,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
             }
             engine.user.forget(&tx, &view.name)?;
             tx.commit().map_err(sql_err)?;
-            Ok(done(verb, &view.name, "OK".into()))
+            Ok(done(Completion::Ddl, verb, &view.name, "OK".into()))
         }
         UserStatement::CreateTable {
             name,
@@ -631,6 +648,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
             if engine.user.table_exists(&engine.conn, &name)? {
                 if if_not_exists {
                     return Ok(done(
+                        Completion::Ddl,
                         "CREATE TABLE",
                         &name,
                         "already exists, unchanged".into(),
@@ -645,11 +663,16 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
                     ensure_tables(engine, &tables)?;
                     let rs = engine.query(&sql, &tables)?;
                     let n = store_rows(&engine.conn, &name, &[], &rs, false)?;
-                    Ok(done("CREATE TABLE", &name, format!("{n} row(s) stored")))
+                    Ok(done(
+                        Completion::Ddl,
+                        "CREATE TABLE",
+                        &name,
+                        format!("{n} row(s) stored"),
+                    ))
                 }
                 (Some(ddl), None) => {
                     engine.conn.execute_batch(&ddl).map_err(sql_err)?;
-                    Ok(done("CREATE TABLE", &name, "OK".into()))
+                    Ok(done(Completion::Ddl, "CREATE TABLE", &name, "OK".into()))
                 }
                 (None, None) => unreachable!("CREATE TABLE has columns or a query"),
             }
@@ -664,7 +687,12 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
             }
             if !engine.user.table_exists(&engine.conn, &name)? {
                 if if_exists {
-                    return Ok(done("DROP TABLE", &name, "did not exist".into()));
+                    return Ok(done(
+                        Completion::Ddl,
+                        "DROP TABLE",
+                        &name,
+                        "did not exist".into(),
+                    ));
                 }
                 return Err(engine.user.unknown(&engine.conn, "table", &name));
             }
@@ -672,7 +700,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
                 .conn
                 .execute_batch(&format!("DROP TABLE {}", user_table(&name)))
                 .map_err(sql_err)?;
-            Ok(done("DROP TABLE", &name, "OK".into()))
+            Ok(done(Completion::Ddl, "DROP TABLE", &name, "OK".into()))
         }
         UserStatement::Write {
             verb,
@@ -712,7 +740,13 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
                 }
                 None => engine.conn.execute(&sql, []).map_err(sql_err)?,
             };
-            Ok(done(verb, &table, format!("{n} row(s)")))
+            // StackQL inserts through its own path and runs UPDATE/DELETE natively.
+            let completion = if verb.starts_with("INSERT") {
+                Completion::TableInsert
+            } else {
+                Completion::NativeExec
+            };
+            Ok(done(completion, verb, &table, format!("{n} row(s)")))
         }
     }
 }

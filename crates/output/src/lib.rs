@@ -1,7 +1,8 @@
 //! Public API of `stackql-output`: the result-set model and `write_result` for every output format.
 //!
 //! Formats (all end with a newline after the last line they print):
-//! - `table`: StackQL's boxed ASCII table (see [`table`]); NULL shows as `null`.
+//! - `table`: StackQL's boxed ASCII table, cells wrapped at 30 columns and numbers
+//!   right-aligned (see [`table`]); NULL shows as `null`.
 //! - `json`: one compact JSON array of objects, keys in column order, then `\n`.
 //! - `jsonl`: one compact JSON object per row and line.
 //! - `csv`: RFC 4180 (quoting only where needed), NULL as an empty field.
@@ -24,6 +25,7 @@ mod escape;
 mod json;
 mod table;
 mod text;
+mod wrap;
 
 pub use destination::Destination;
 

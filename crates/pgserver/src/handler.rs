@@ -45,7 +45,7 @@ use pgwire::error::{ErrorInfo, PgWireError, PgWireResult, SEVERITY_NOTICE};
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::response::NoticeResponse;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use stackql_engine::{Executed, MutationResult, Outcome};
+use stackql_engine::{Completion, Executed, MutationResult, Outcome};
 use stackql_output::ResultSet;
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -363,10 +363,23 @@ fn returns_no_rows(sql: &str) -> bool {
     )
 }
 
+/// Postgres's command tag: `INSERT 0 n`, `UPDATE n`, `DELETE n` (and `EXEC n`) with one
+/// row per request sent; DDL as its statement, without a count (`CREATE VIEW`).
+/// StackQL answers `OK` to everything; a real tag tells clients what happened.
 fn mutation_tag(verb: &str, results: &[MutationResult]) -> Tag {
     let verb = verb.to_ascii_uppercase();
-    let tag = Tag::new(&verb).with_rows(results.len());
-    if verb == "INSERT" {
+    if results.first().is_some_and(|m| {
+        matches!(
+            m.completion,
+            Completion::Ddl | Completion::Refresh | Completion::Installed
+        )
+    }) {
+        return Tag::new(&verb);
+    }
+    // User-table writes carry their statement's words (`INSERT INTO`, `DELETE FROM`).
+    let word = verb.split_whitespace().next().unwrap_or_default();
+    let tag = Tag::new(word).with_rows(results.len());
+    if word == "INSERT" {
         tag.with_oid(0)
     } else {
         tag
@@ -384,10 +397,11 @@ fn notices(executed: &Executed) -> Vec<String> {
     if !incomplete.is_empty() {
         out.push(incomplete.join("\n"));
     }
+    // StackQL's message first, then what was sent: a NOTICE is only shown, never parsed.
     if let Outcome::Mutations(results) = &executed.outcome {
         for m in results {
             out.push(
-                m.report_lines()
+                m.report_lines(true)
                     .iter()
                     .map(|l| l.trim())
                     .collect::<Vec<_>>()
@@ -765,5 +779,41 @@ mod tests {
         assert!(returns_no_rows(
             "/* c */ INSERT /*+ AWAIT */ INTO t SELECT 1"
         ));
+    }
+
+    #[test]
+    fn mutation_tags_are_postgres_tags() {
+        let done = |verb: &'static str, completion| MutationResult {
+            verb,
+            target: "t".into(),
+            completion,
+            operation: None,
+            type_name: None,
+            identifier: None,
+            request_token: None,
+            status: None,
+            status_message: None,
+            error_code: None,
+            awaited: false,
+        };
+        let two = [
+            done("INSERT", Completion::ProviderWrite),
+            done("INSERT", Completion::ProviderWrite),
+        ];
+        assert_eq!(
+            mutation_tag("INSERT", &two),
+            Tag::new("INSERT").with_oid(0).with_rows(2)
+        );
+        assert_eq!(
+            mutation_tag(
+                "DELETE FROM",
+                &[done("DELETE FROM", Completion::NativeExec)]
+            ),
+            Tag::new("DELETE").with_rows(1)
+        );
+        assert_eq!(
+            mutation_tag("CREATE VIEW", &[done("CREATE VIEW", Completion::Ddl)]),
+            Tag::new("CREATE VIEW")
+        );
     }
 }

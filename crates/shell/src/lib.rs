@@ -29,6 +29,9 @@ pub struct ShellConfig {
     pub history: PathBuf,
     /// Where results go (stdout unless `--outfile` says otherwise).
     pub results: stackql_output::Destination,
+    /// `-v`: after StackQL's message for a write, what was sent (target, request token,
+    /// status).
+    pub verbose: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -210,7 +213,8 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
                             let _ = out.flush();
                         }
                         Outcome::Mutations(results) => {
-                            for line in results.iter().flat_map(|m| m.report_lines()) {
+                            for line in results.iter().flat_map(|m| m.report_lines(config.verbose))
+                            {
                                 eprintln!("{line}");
                             }
                         }
@@ -253,7 +257,7 @@ fn report_interrupted(result: Result<stackql_engine::Executed, stackql_engine::E
         Ok(executed) => {
             // It ended before the cancel took hold: its writes are reported as usual.
             if let Outcome::Mutations(results) = executed.outcome {
-                for line in results.iter().flat_map(|m| m.report_lines()) {
+                for line in results.iter().flat_map(|m| m.report_lines(true)) {
                     eprintln!("{line}");
                 }
             }
