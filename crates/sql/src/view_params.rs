@@ -143,6 +143,12 @@ fn and_all(parts: Vec<Expr>) -> Option<Expr> {
     })
 }
 
+/// A value a binding carries: a literal other than NULL (`region = NULL` is left to SQLite
+/// and the virtual table, which refuses it by name).
+fn bindable(e: &Expr) -> bool {
+    literal(e).is_some_and(|l| l != crate::Literal::Null)
+}
+
 /// `col = literal` or `col IN (literals)` with `col` unqualified: the column and its values.
 fn binding(e: &Expr) -> Option<(String, Vec<Expr>)> {
     match e {
@@ -152,7 +158,7 @@ fn binding(e: &Expr) -> Option<(String, Vec<Expr>)> {
             op: BinaryOperator::Eq,
             right,
         } => match (left.as_ref(), right.as_ref()) {
-            (Expr::Identifier(c), v) | (v, Expr::Identifier(c)) if literal(v).is_some() => {
+            (Expr::Identifier(c), v) | (v, Expr::Identifier(c)) if bindable(v) => {
                 Some((c.value.clone(), vec![v.clone()]))
             }
             _ => None,
@@ -163,9 +169,7 @@ fn binding(e: &Expr) -> Option<(String, Vec<Expr>)> {
             negated: false,
             ..
         } => match expr.as_ref() {
-            Expr::Identifier(c)
-                if !list.is_empty() && list.iter().all(|v| literal(v).is_some()) =>
-            {
+            Expr::Identifier(c) if !list.is_empty() && list.iter().all(bindable) => {
                 Some((c.value.clone(), list.clone()))
             }
             _ => None,
