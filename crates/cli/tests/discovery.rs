@@ -32,21 +32,22 @@ fn fails(run: &Run, needle: &str) {
 }
 
 #[test]
-fn show_methods_lists_the_reference_page_methods_and_the_view() {
+fn show_methods_lists_the_view_first_then_methods_by_verb() {
     let reg = aws_registry();
     let got = rows(
         &["exec", "SHOW METHODS IN aws.sagemaker.images"],
         reg.root(),
     );
+    // As StackQL: the view first, with its predicate's requiredParams (none here).
     assert_eq!(
         got,
         vec![
+            json!({"MethodName": "__view__", "RequiredParams": "", "SQLVerb": "SELECT"}),
             json!({"MethodName": "create_resource", "RequiredParams": "data__DesiredState, region", "SQLVerb": "INSERT"}),
             json!({"MethodName": "delete_resource", "RequiredParams": "data__Identifier, region", "SQLVerb": "DELETE"}),
-            json!({"MethodName": "__view__", "RequiredParams": "region", "SQLVerb": "SELECT"}),
         ]
     );
-    // The singular resource: its view needs the identifier the view's placeholder names.
+    // The singular resource: its predicate names no requiredParams either.
     let got = rows(
         &[
             "exec",
@@ -56,8 +57,10 @@ fn show_methods_lists_the_reference_page_methods_and_the_view() {
     );
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0]["MethodName"], "__view__");
-    assert_eq!(got[0]["RequiredParams"], "data__Identifier, region");
-    assert!(got[0].get("description").is_some());
+    assert_eq!(got[0]["RequiredParams"], "");
+    assert!(got[0]["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("AWS::SageMaker::Image")));
     let got = rows(
         &[
             "exec",
@@ -73,14 +76,27 @@ fn show_methods_lists_the_reference_page_methods_and_the_view() {
 }
 
 #[test]
-fn describe_lists_view_columns_with_reference_page_types() {
+fn describe_lists_view_columns_as_stackql_types_them() {
     let reg = aws_registry();
+    // Sorted by name; computed columns are text, parameters passed through have no type.
     assert_eq!(
-        rows(&["exec", "DESCRIBE aws.sagemaker.images"], reg.root()),
-        vec![
-            json!({"name": "image_arn", "type": "undefined"}),
-            json!({"name": "region", "type": "string"}),
+        rows(&["exec", "DESCRIBE aws.sagemaker.image"], reg.root()),
+        [
+            "data__Identifier",
+            "image_arn",
+            "image_description",
+            "image_display_name"
         ]
+        .iter()
+        .map(|n| (n, if n.starts_with("data__") { "" } else { "text" }))
+        .chain([
+            (&"image_name", "text"),
+            (&"image_role_arn", "text"),
+            (&"region", ""),
+            (&"tags", "text"),
+        ])
+        .map(|(n, t)| json!({"name": n, "type": t}))
+        .collect::<Vec<_>>()
     );
     assert_eq!(
         rows(
@@ -88,8 +104,8 @@ fn describe_lists_view_columns_with_reference_page_types() {
             reg.root()
         ),
         vec![
-            json!({"name": "image_arn", "type": "undefined", "description": ""}),
-            json!({"name": "region", "type": "string", "description": "AWS region."}),
+            json!({"name": "image_arn", "type": "text", "description": ""}),
+            json!({"name": "region", "type": "", "description": ""}),
         ]
     );
     // A table that is not a view: its response fields, then its parameters.

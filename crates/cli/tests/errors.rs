@@ -78,11 +78,11 @@ fn missing_region_names_the_table_and_how() {
     let r = stackql(
         reg.root(),
         None,
-        &["exec", "SELECT region, image_arn FROM aws.sagemaker.images"],
+        &["exec", "SELECT region, Identifier FROM aws.cloud_control.resources WHERE data__TypeName = 'AWS::SageMaker::Image'"],
     );
     fails(
         &r,
-        "missing required parameter region for aws.sagemaker.images (supply it in WHERE, e.g. region = 'us-east-1')",
+        "missing required parameter region for aws.cloud_control.resources (supply it in WHERE, e.g. region = 'us-east-1')",
     );
     let r = stackql(
         reg.root(),
@@ -215,7 +215,7 @@ fn dryrun_plans_each_statement_before_printing_any() {
         &[
             "exec",
             "--dryrun",
-            "SELECT 1; SELECT image_arn FROM aws.sagemaker.images",
+            "SELECT 1; SELECT Identifier FROM aws.cloud_control.resources WHERE data__TypeName = 'AWS::SageMaker::Image'",
         ],
     );
     fails(&r, "missing required parameter region");

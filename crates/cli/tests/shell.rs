@@ -101,7 +101,7 @@ fn multi_line_select_completion_history_and_exit() {
     s.exp_string(PROMPT).unwrap();
 
     // Errors are reported and the shell goes on.
-    type_line(&mut s, "SELECT region FROM aws.sagemaker.images;");
+    type_line(&mut s, "SELECT region FROM aws.cloud_control.resources WHERE data__TypeName = 'AWS::SageMaker::Image';");
     s.exp_string("missing required parameter region").unwrap();
     s.exp_string(PROMPT).unwrap();
 

@@ -149,7 +149,7 @@ fn psql_runs_the_reference_insert_and_select_over_tls_with_scram() {
         server.port,
         "require",
         "pw-for-tests",
-        "SELECT region FROM aws.sagemaker.images",
+        "SELECT region FROM aws.cloud_control.resources WHERE data__TypeName = 'AWS::SageMaker::Image'",
     );
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -52,7 +52,7 @@ fn fields_depth(
     depth: usize,
 ) -> Result<Vec<Field>, EngineError> {
     let mut out: Vec<Field> = Vec::new();
-    if let Some(view) = &resource.select_view {
+    if let Some(view) = resource.select_view() {
         let shape = shape_of(resource, &view.ddl)?;
         let source = match shape.tables.first() {
             Some(t) => fields_depth(
@@ -111,6 +111,39 @@ fn fields_depth(
     Ok(fields)
 }
 
+/// `DESCRIBE` of a registry view, as StackQL shows it: the primary variant's columns sorted
+/// by name, typed by the relational engine: a computed column (`JSON_EXTRACT(...)`) is
+/// `text`, a parameter passed through (`region`, `data__Identifier`) has no type, and a
+/// response field passed through keeps its schema type.
+pub fn view_fields(registry: &Registry, resource: &Resource) -> Result<Vec<Field>, EngineError> {
+    let computed: Vec<String> = match resource.select_view() {
+        Some(view) => shape_of(resource, &view.ddl)?
+            .columns
+            .into_iter()
+            .filter(|c| c.source.is_none())
+            .map(|c| c.name)
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut out: Vec<Field> = fields(registry, resource)?
+        .into_iter()
+        .map(|f| Field {
+            type_name: if computed.contains(&f.name) {
+                "text".into()
+            } else if f.is_param || f.type_name == "undefined" {
+                // A parameter, or a column of a joined table that only takes it as one.
+                String::new()
+            } else {
+                f.type_name
+            },
+            description: String::new(),
+            ..f
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
 fn shape_of(resource: &Resource, ddl: &str) -> Result<ViewShape, EngineError> {
     view_shape(ddl).map_err(|e| {
         EngineError::Invalid(format!(
@@ -153,7 +186,7 @@ fn select_requirements_depth(
     resource: &Resource,
     depth: usize,
 ) -> Result<Vec<(String, String)>, EngineError> {
-    let mut reqs: Vec<(String, String)> = if let Some(view) = &resource.select_view {
+    let mut reqs: Vec<(String, String)> = if let Some(view) = resource.select_view() {
         let shape = shape_of(resource, &view.ddl)?;
         let Some(table) = shape.tables.first() else {
             return Ok(Vec::new());
@@ -250,14 +283,8 @@ pub struct MethodRow {
 pub const VIEW_METHOD_NAME: &str = "__view__";
 
 /// Methods in the registry document's order, one row per SQL verb that reaches them (EXEC
-/// for those no verb reaches). With `include_view`, a resource's select view is added last
-/// as `__view__` / SELECT with what a SELECT on it must supply.
-pub fn method_rows(
-    registry: &Registry,
-    service: &Service,
-    resource: &Resource,
-    include_view: bool,
-) -> Result<Vec<MethodRow>, EngineError> {
+/// for those no verb reaches): the order of the reference pages' Methods table.
+pub fn method_rows(service: &Service, resource: &Resource) -> Result<Vec<MethodRow>, EngineError> {
     let mut rows = Vec::new();
     for name in method_order(service, resource)? {
         let Some(m) = resource.methods.get(&name) else {
@@ -284,19 +311,50 @@ pub fn method_rows(
             }
         }
     }
-    if include_view && resource.select_view.is_some() {
-        let mut required: Vec<String> = select_requirements(registry, resource)?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect();
-        required.sort();
+    Ok(rows)
+}
+
+/// StackQL's order of SQL verbs in SHOW METHODS (it has no REPLACE here).
+const SHOW_METHODS_VERB_ORDER: [SqlVerb; 5] = [
+    SqlVerb::Select,
+    SqlVerb::Insert,
+    SqlVerb::Delete,
+    SqlVerb::Update,
+    SqlVerb::Exec,
+];
+
+/// `SHOW METHODS` as StackQL lists them: a registry view first, as `__view__` / SELECT with
+/// the `requiredParams` of its primary variant (none: empty), then the methods by SQL verb
+/// (select, insert, delete, update, exec) and by name within a verb.
+pub fn show_methods_rows(
+    service: &Service,
+    resource: &Resource,
+) -> Result<Vec<MethodRow>, EngineError> {
+    let mut rows = Vec::new();
+    if let Some(view) = resource.select_view() {
         rows.push(MethodRow {
             name: VIEW_METHOD_NAME.into(),
-            required,
+            required: view.required_params.clone(),
             verb: SqlVerb::Select.name(),
-            description: format!("the registry view that answers SELECT on {}", resource.name),
+            description: format!(
+                "This is a view with DDL: {} and Predicate: {}",
+                view.ddl, view.predicate
+            ),
         });
     }
+    let mut methods = method_rows(service, resource)?;
+    let rank = |verb: &str| {
+        SHOW_METHODS_VERB_ORDER
+            .iter()
+            .position(|v| v.name() == verb)
+            .unwrap_or(SHOW_METHODS_VERB_ORDER.len())
+    };
+    methods.sort_by(|a, b| {
+        rank(a.verb)
+            .cmp(&rank(b.verb))
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    rows.extend(methods);
     Ok(rows)
 }
 
@@ -611,7 +669,7 @@ pub fn permissions(
         return Ok(Vec::new());
     };
     let has = |v: SqlVerb| !resource.methods_for(v).is_empty();
-    let selects = resource.select_view.is_some() || has(SqlVerb::Select);
+    let selects = resource.select_view().is_some() || has(SqlVerb::Select);
     // A list resource (`images`) reads through the list API, a get resource (`image`)
     // through the read API; which one a view uses shows in the table it selects from.
     let lists = selects && reads_a_list(registry, service, resource)?;
@@ -651,7 +709,7 @@ fn reads_a_list(
         Some("get") => return Ok(false),
         _ => {}
     }
-    if let Some(view) = &resource.select_view {
+    if let Some(view) = resource.select_view() {
         let shape = shape_of(resource, &view.ddl)?;
         if let Some(t) = shape.tables.first() {
             let (_, source) = registry.resource(&t.provider, &t.service, &t.resource)?;

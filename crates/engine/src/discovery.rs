@@ -84,7 +84,7 @@ pub(crate) fn run(engine: &Engine, d: Discovery) -> Result<ResultSet, EngineErro
         } => {
             let (svc, res) =
                 registry.resource(&target.provider, &target.service, &target.resource)?;
-            let rows = describe::method_rows(registry, &svc, &res, true)?
+            let rows = describe::show_methods_rows(&svc, &res)?
                 .into_iter()
                 .map(|m| {
                     let mut row = vec![m.name, m.required.join(", "), m.verb.to_string()];
@@ -118,7 +118,11 @@ pub(crate) fn run(engine: &Engine, d: Discovery) -> Result<ResultSet, EngineErro
         Discovery::Describe { extended, target } => {
             let (_, res) =
                 registry.resource(&target.provider, &target.service, &target.resource)?;
-            let fields = describe::fields(registry, &res)?;
+            let fields = if res.select_view().is_some() {
+                describe::view_fields(registry, &res)?
+            } else {
+                describe::fields(registry, &res)?
+            };
             Ok(field_rows(fields, extended))
         }
         Discovery::DescribeMethod {

@@ -125,7 +125,7 @@ pub fn render_page(
     }
     w.push_str("</tbody></table>\n\n");
     // Examples.
-    if res.select_view.is_some() || !res.methods_for(SqlVerb::Select).is_empty() {
+    if res.select_view().is_some() || !res.methods_for(SqlVerb::Select).is_empty() {
         select_example(w, registry, res)?;
     }
     if !res.methods_for(SqlVerb::Insert).is_empty() {
@@ -149,7 +149,7 @@ pub fn render_page(
 }
 
 fn select_example(w: &mut String, registry: &Registry, res: &Resource) -> Result<(), EngineError> {
-    let cols: Vec<String> = match &res.select_view {
+    let cols: Vec<String> = match res.select_view() {
         // A view's example selects its columns as the view writes them.
         Some(view) => stackql_sql::view_shape(&view.ddl)
             .map_err(|e| {
@@ -338,7 +338,7 @@ fn intro(svc: &Service, res: &Resource) -> Result<String, EngineError> {
     }
     let has = |v: SqlVerb| !res.methods_for(v).is_empty();
     let mut verbs = Vec::new();
-    if res.select_view.is_some() || has(SqlVerb::Select) {
+    if res.select_view().is_some() || has(SqlVerb::Select) {
         verbs.push("query");
     }
     for (v, word) in [
@@ -402,8 +402,8 @@ fn docs_method_rows(
     svc: &Service,
     res: &Resource,
 ) -> Result<Vec<describe::MethodRow>, EngineError> {
-    let mut rows = describe::method_rows(registry, svc, res, false)?;
-    if res.select_view.is_some() && res.methods_for(SqlVerb::Select).is_empty() {
+    let mut rows = describe::method_rows(svc, res)?;
+    if res.select_view().is_some() && res.methods_for(SqlVerb::Select).is_empty() {
         let mut required: Vec<String> = describe::select_requirements(registry, res)?
             .into_iter()
             .map(|(n, _)| n)

@@ -410,10 +410,12 @@ impl Engine {
     /// nothing is final, so simple queries run once.
     fn query(&mut self, sql: &str, tables: &[QualifiedName]) -> Result<ResultSet, EngineError> {
         const MAX_PASSES: usize = 5;
-        for t in tables {
-            self.catalog.ensure(&self.conn, &self.ctx.registry, t)?;
-        }
-        let mut stmt = match self.conn.prepare(sql) {
+        // Registry views are instantiated for this statement's parameters, which may take
+        // bindings out of the statement itself.
+        let sql = self
+            .catalog
+            .prepare(&self.conn, &self.ctx.registry, sql, tables)?;
+        let mut stmt = match self.conn.prepare(&sql) {
             Ok(s) => s,
             Err(e) => return Err(self.planning_error(e, tables)),
         };

@@ -372,7 +372,7 @@ fn verb_methods<'r>(
         .filter(|v| {
             *v != verb
                 && (!resource.methods_for(*v).is_empty()
-                    || (*v == SqlVerb::Select && resource.select_view.is_some()))
+                    || (*v == SqlVerb::Select && resource.select_view().is_some()))
         })
         .map(|v| v.name())
         .collect();

@@ -448,14 +448,16 @@ fn insert_rows(
     Ok(rs.rows.len())
 }
 
-/// Checks that the provider tables of a definition exist (unknown names get suggestions)
-/// and creates them in the connection.
-fn ensure_tables(engine: &mut Engine, tables: &[QualifiedName]) -> Result<(), EngineError> {
-    for t in tables {
-        engine
-            .catalog
-            .ensure(&engine.conn, &engine.ctx.registry, t)?;
-    }
+/// Checks that the provider tables of a definition (`sql`) exist (unknown names get
+/// suggestions) and creates them in the connection, registry views instantiated for it.
+fn ensure_tables(
+    engine: &mut Engine,
+    sql: &str,
+    tables: &[QualifiedName],
+) -> Result<(), EngineError> {
+    engine
+        .catalog
+        .prepare(&engine.conn, &engine.ctx.registry, sql, tables)?;
     Ok(())
 }
 
@@ -528,7 +530,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
                     )));
                 }
             }
-            ensure_tables(engine, &tables)?;
+            ensure_tables(engine, &query, &tables)?;
             let view = StoredView {
                 name: name.clone(),
                 materialized,
@@ -576,7 +578,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
                     "'{name}' is a view, not a materialized view: it runs its query whenever it is selected"
                 )));
             }
-            ensure_tables(engine, &view.tables)?;
+            ensure_tables(engine, &view.query, &view.tables)?;
             // The query runs first: if it fails, the stored rows stay as they were.
             let rs = engine.query(&view.query, &view.tables)?;
             let n = store_rows(&engine.conn, &view.name, &view.columns, &rs, true)?;
@@ -660,7 +662,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
             }
             match (ddl, query) {
                 (_, Some((sql, tables))) => {
-                    ensure_tables(engine, &tables)?;
+                    ensure_tables(engine, &sql, &tables)?;
                     let rs = engine.query(&sql, &tables)?;
                     let n = store_rows(&engine.conn, &name, &[], &rs, false)?;
                     Ok(done(
@@ -727,7 +729,7 @@ pub(crate) fn run(engine: &mut Engine, stmt: UserStatement) -> Result<Outcome, E
             if !engine.user.table_exists(&engine.conn, &table)? {
                 return Err(engine.user.unknown(&engine.conn, "table", &table));
             }
-            ensure_tables(engine, &tables)?;
+            ensure_tables(engine, &sql, &tables)?;
             let n = match insert_source {
                 // Reading provider tables takes the multi-pass query path; the rows are then
                 // inserted once (running the INSERT itself per pass would repeat them).

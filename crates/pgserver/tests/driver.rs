@@ -205,7 +205,10 @@ fn errors_carry_sqlstate_codes() {
         assert_eq!(db.code(), &SqlState::UNDEFINED_TABLE);
         assert!(db.message().contains("did you mean"), "{}", db.message());
         let e = c
-            .query("SELECT region FROM aws.sagemaker.images", &[])
+            .query(
+                "SELECT region FROM aws.cloud_control.resources WHERE data__TypeName = 'AWS::SageMaker::Image'",
+                &[],
+            )
             .await
             .unwrap_err();
         let db = e.as_db_error().unwrap();

@@ -30,11 +30,14 @@ impl SqlVerb {
     }
 }
 
-/// A `config.views.select` entry chosen for our dialect (`sqlite3`).
+/// A `config.views.select` entry for our dialect (`sqlite3`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewDef {
     pub predicate: String,
     pub ddl: String,
+    /// `requiredParams == [ data__Identifier, region ]` of the predicate, in its order: the
+    /// parameters a statement must supply for this variant to be chosen.
+    pub required_params: Vec<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,10 +55,17 @@ pub struct Resource {
     /// Method names per verb, in the registry's order (first usable wins).
     #[serde(with = "verb_keys")]
     pub verbs: BTreeMap<&'static str, Vec<String>>,
-    pub select_view: Option<ViewDef>,
+    /// The SQLite variants of the select view, in `fallback` order: a statement runs the
+    /// first whose `required_params` it supplies; the first is the one DESCRIBE shows.
+    pub select_views: Vec<ViewDef>,
 }
 
 impl Resource {
+    /// The primary select view (the first variant), if the resource is a view.
+    pub fn select_view(&self) -> Option<&ViewDef> {
+        self.select_views.first()
+    }
+
     pub(crate) fn parse(
         service: &Service,
         doc: &Value,
@@ -122,7 +132,7 @@ impl Resource {
             schema_name,
             methods,
             verbs,
-            select_view: pick_view(def.pointer("/config/views/select")),
+            select_views: sqlite_views(def.pointer("/config/views/select")),
         })
     }
 
@@ -144,22 +154,67 @@ impl Resource {
     }
 }
 
-/// Walks `select` and its `fallback` chain for the first view meant for SQLite. A view whose
-/// predicate names another dialect (`postgres`) is skipped; one naming none applies.
-fn pick_view(mut v: Option<&Value>) -> Option<ViewDef> {
-    while let Some(view) = v {
+/// Walks `select` and its `fallback` chain for the views meant for SQLite, in order. A view
+/// whose predicate names another dialect (`postgres`) is skipped; one naming none applies.
+fn sqlite_views(mut v: Option<&Value>) -> Vec<ViewDef> {
+    let mut out = Vec::new();
+    // A chain is a handful of variants; the bound only guards a malformed document.
+    while let (Some(view), true) = (v, out.len() < 64) {
         let predicate = view.get("predicate").and_then(Value::as_str).unwrap_or("");
         let ddl = view.get("ddl").and_then(Value::as_str);
         let for_us = !predicate.contains("sqlDialect") || predicate.contains("\"sqlite3\"");
         if let (true, Some(ddl)) = (for_us, ddl) {
-            return Some(ViewDef {
+            out.push(ViewDef {
                 predicate: predicate.to_string(),
                 ddl: ddl.to_string(),
+                required_params: required_params(predicate),
             });
         }
         v = view.get("fallback");
     }
-    None
+    out
+}
+
+/// The names in `requiredParams == [ a, "b" ]`, unquoted, in order (none without the clause).
+fn required_params(predicate: &str) -> Vec<String> {
+    let Some(at) = predicate.find("requiredParams") else {
+        return Vec::new();
+    };
+    let rest = predicate[at + "requiredParams".len()..].trim_start();
+    let Some(rest) = rest.strip_prefix("==").map(str::trim_start) else {
+        return Vec::new();
+    };
+    let Some(list) = rest.strip_prefix('[').and_then(|r| r.split(']').next()) else {
+        return Vec::new();
+    };
+    list.split(',')
+        .map(|p| p.trim().trim_matches('"').trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn views_follow_the_fallback_chain_for_sqlite_only() {
+        let chain = json!({
+            "predicate": "sqlDialect == \"sqlite3\" && requiredParams == [ data__Identifier, \"region\" ]",
+            "ddl": "SELECT 1",
+            "fallback": {
+                "predicate": "sqlDialect == \"postgres\" && requiredParams == [ data__Identifier ]",
+                "ddl": "SELECT 2",
+                "fallback": {"predicate": "sqlDialect == \"sqlite3\"", "ddl": "SELECT 3"}
+            }
+        });
+        let views = sqlite_views(Some(&chain));
+        assert_eq!(views.len(), 2);
+        assert_eq!(views[0].required_params, ["data__Identifier", "region"]);
+        assert_eq!(views[1].ddl, "SELECT 3");
+        assert!(views[1].required_params.is_empty());
+    }
 }
 
 /// `verbs` is keyed by `&'static str` (the verb names), which serde cannot borrow from a

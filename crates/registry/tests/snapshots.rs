@@ -47,7 +47,7 @@ fn every_aws_service_loads() {
     let sagemaker = provider.service("sagemaker").unwrap();
     let images = sagemaker.resource("images").unwrap();
     assert!(
-        images.select_view.is_some(),
+        images.select_view().is_some(),
         "aws.sagemaker.images is a view"
     );
 }
@@ -116,11 +116,14 @@ fn cloud_control_list_resources_facts() {
 fn awscc_images_view_and_naive_desired_state() {
     let reg = Registry::open(shared_registry()).unwrap();
     let (_, images) = reg.resource("awscc", "sagemaker", "images").unwrap();
-    let view = images.select_view.as_ref().unwrap();
+    let view = images.select_view().unwrap();
     assert!(view
         .ddl
         .contains("FROM awscc.cloud_control.resource WHERE TypeName"));
     assert!(view.predicate.contains("sqlite3"));
+    assert_eq!(view.required_params, ["Identifier"]);
+    // The postgres variant of its fallback chain is not ours.
+    assert_eq!(images.select_views.len(), 1);
     let create = images.methods_for(SqlVerb::Insert)[0];
     assert_eq!(
         create.translate,

@@ -234,7 +234,7 @@ fn named_resources(text: &str) -> Vec<(String, String, String)> {
 /// every method's required parameters.
 fn resource_columns(res: &stackql_registry::Resource) -> BTreeSet<String> {
     let mut cols = BTreeSet::new();
-    if let Some(view) = &res.select_view {
+    if let Some(view) = res.select_view() {
         cols.extend(view_columns(&view.ddl));
     }
     for m in res.methods_for(SqlVerb::Select) {

@@ -291,7 +291,7 @@ impl ViewShape {
     pub fn is_placeholder(column: &str, value: &Literal) -> bool {
         match value {
             Literal::Text(v) => {
-                column.eq_ignore_ascii_case("region") || (v.starts_with('<') && v.ends_with('>'))
+                column.eq_ignore_ascii_case("region") || crate::is_placeholder_text(v)
             }
             _ => false,
         }

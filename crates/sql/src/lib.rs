@@ -12,6 +12,7 @@ mod registry_cmd;
 mod split;
 mod statement;
 mod userobj;
+mod view_params;
 
 pub use discovery::{parse_discovery, view_shape, Discovery, ShowFilter, ViewColumn, ViewShape};
 pub use error::SqlError;
@@ -20,7 +21,10 @@ pub use limits::{MAX_EXPR_DEPTH, MAX_NESTING, MAX_SCRIPT_BYTES, MAX_STATEMENT_BY
 pub use registry_cmd::{is_valid_registry_name, RegistryCommand};
 pub use split::{split_statements, StatementText};
 pub use statement::{
-    parse_statement, parse_view_ddl, Assignment, ExecArg, Literal, Predicate, QualifiedName,
-    Statement,
+    parse_statement, Assignment, ExecArg, Literal, Predicate, QualifiedName, Statement,
 };
 pub use userobj::{UserStatement, USER_SCHEMA};
+pub use view_params::{
+    drop_bindings, instantiate_view, is_placeholder_text, statement_bindings, ParamBindings,
+    ViewInstance,
+};

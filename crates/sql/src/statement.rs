@@ -307,65 +307,6 @@ fn parse_checked(text: &str, first_line: usize) -> Result<Statement, SqlError> {
     }
 }
 
-/// A registry view's DDL made runnable: the placeholder predicates that the outer query's
-/// WHERE replaces (`region = 'us-east-1'`, `X = '<ImageArn>'`) are dropped from the top-level
-/// WHERE, fixed predicates (`data__TypeName = 'AWS::SageMaker::Image'`) stay, and provider
-/// tables are renamed. Returns the SQL and the provider tables it reads.
-pub fn parse_view_ddl(ddl: &str) -> Result<(String, Vec<QualifiedName>), SqlError> {
-    crate::limits::check_statement(ddl, 1)?;
-    crate::limits::with_stack(|| view_ddl_checked(ddl))
-}
-
-fn view_ddl_checked(ddl: &str) -> Result<(String, Vec<QualifiedName>), SqlError> {
-    let mut statements = crate::limits::parse_sql(ddl, 1)?;
-    let Some(ast::Statement::Query(mut q)) = statements.pop() else {
-        return Err(SqlError::Unsupported("a view must be a SELECT".into()));
-    };
-    if let SetExpr::Select(select) = q.body.as_mut() {
-        if let Some(selection) = select.selection.take() {
-            select.selection = drop_placeholders(selection);
-        }
-    }
-    let tables = rename_provider_tables(q.as_mut());
-    Ok((print_sql(q.as_mut()), tables))
-}
-
-fn is_placeholder(e: &Expr) -> bool {
-    let Expr::BinaryOp {
-        left,
-        op: BinaryOperator::Eq,
-        right,
-    } = e
-    else {
-        return false;
-    };
-    match (column_name(left), literal(right)) {
-        (Some(col), Some(Literal::Text(v))) => {
-            col.eq_ignore_ascii_case("region") || (v.starts_with('<') && v.ends_with('>'))
-        }
-        _ => false,
-    }
-}
-
-fn drop_placeholders(e: Expr) -> Option<Expr> {
-    match e {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => match (drop_placeholders(*left), drop_placeholders(*right)) {
-            (Some(l), Some(r)) => Some(Expr::BinaryOp {
-                left: Box::new(l),
-                op: BinaryOperator::And,
-                right: Box::new(r),
-            }),
-            (one, None) | (None, one) => one,
-        },
-        other if is_placeholder(&other) => None,
-        other => Some(other),
-    }
-}
-
 fn first_words(s: &str) -> String {
     s.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
 }
@@ -436,7 +377,7 @@ fn last_ident(name: &ObjectName) -> Option<String> {
 }
 
 /// `a.b.c` (or `"a.b.c"` already quoted as one identifier) as a provider table name.
-fn qualified(name: &ObjectName) -> Option<QualifiedName> {
+pub(crate) fn qualified(name: &ObjectName) -> Option<QualifiedName> {
     let parts = idents(name)?;
     let joined: Vec<String> = match parts.as_slice() {
         [one] => one.value.split('.').map(str::to_string).collect(),
@@ -524,7 +465,7 @@ pub(crate) fn column_name(e: &Expr) -> Option<String> {
     }
 }
 
-fn literal(e: &Expr) -> Option<Literal> {
+pub(crate) fn literal(e: &Expr) -> Option<Literal> {
     match e {
         Expr::Value(v) => match &v.value {
             Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
@@ -754,16 +695,6 @@ mod tests {
         assert_eq!(predicates[1].values().len(), 2);
         let err = parse_statement("DELETE FROM a.b.c WHERE x > 1", 1).unwrap_err();
         assert!(err.to_string().contains("x > 1"), "{err}");
-    }
-
-    #[test]
-    fn view_ddl_drops_placeholders_only() {
-        let (sql, tables) = parse_view_ddl(
-            "SELECT region, data__Identifier, JSON_EXTRACT(Properties, '$.ImageArn') as image_arn FROM aws.cloud_control.resource WHERE data__TypeName = 'AWS::SageMaker::Image' AND data__Identifier = '<ImageArn>' AND region = 'us-east-1'",
-        )
-        .unwrap();
-        assert!(sql.ends_with("FROM \"aws.cloud_control.resource\" WHERE data__TypeName = 'AWS::SageMaker::Image'"), "{sql}");
-        assert_eq!(tables.len(), 1);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! splitting is linear.
 
 use stackql_sql::{
-    parse_statement, parse_view_ddl, split_statements, view_shape, SqlError, Statement,
+    instantiate_view, parse_statement, split_statements, view_shape, SqlError, Statement,
     MAX_EXPR_DEPTH, MAX_SCRIPT_BYTES, MAX_STATEMENT_BYTES,
 };
 use std::time::{Duration, Instant};
@@ -91,7 +91,11 @@ fn view_ddl_and_view_shape_are_bounded_too() {
         "SELECT {} FROM aws.s.r",
         vec!["1"; MAX_EXPR_DEPTH * 10].join("+")
     );
-    assert!(matches!(parse_view_ddl(&ddl), Err(SqlError::Limit(_))));
+    let no_params = |_: &stackql_sql::QualifiedName| Vec::new();
+    assert!(matches!(
+        instantiate_view(&ddl, &Default::default(), &no_params),
+        Err(SqlError::Limit(_))
+    ));
     assert!(matches!(view_shape(&ddl), Err(SqlError::Limit(_))));
 }
 
