@@ -63,9 +63,15 @@ pub fn sqlstate(e: &EngineError) -> &'static str {
 /// a bad signature): the caller needs other credentials or permissions.
 fn all_refused_access(failed: &[FailedCall]) -> bool {
     !failed.is_empty()
-        && failed
-            .iter()
-            .all(|c| matches!(c.error, CallError::Api { status: 401 | 403, .. }))
+        && failed.iter().all(|c| {
+            matches!(
+                c.error,
+                CallError::Api {
+                    status: 401 | 403,
+                    ..
+                }
+            )
+        })
 }
 
 fn sqlite_state(message: &str) -> &'static str {
