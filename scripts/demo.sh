@@ -21,7 +21,9 @@ trap cleanup EXIT
 
 registry="$(cd "$shared/registry" && pwd)"
 
-"$bin" emulator --registry "$registry" --port 0 > "$work/emulator.out" 2>&1 &
+# --credentials: the demo's requests have their signatures verified in full.
+"$bin" emulator --registry "$registry" --port 0 \
+  --credentials 'AKIDEXAMPLE:wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' > "$work/emulator.out" 2>&1 &
 emu_pid=$!
 for _ in $(seq 1 100); do grep -q 'listening on' "$work/emulator.out" 2>/dev/null && break; sleep 0.1; done
 url=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/emulator.out" | head -1)

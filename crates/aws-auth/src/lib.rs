@@ -12,11 +12,13 @@ mod amz_date;
 mod credentials;
 mod error;
 mod profile;
+mod region;
 mod sign;
 mod verify;
 
 pub use amz_date::{format_amz_date, parse_amz_date};
 pub use credentials::{resolve_credentials, Credentials};
 pub use error::AuthError;
+pub use region::is_region_form;
 pub use sign::{sign, sign_with, SignOptions};
-pub use verify::{verify, verify_with, VerifiedRequest, VerifyError, VerifyOptions};
+pub use verify::{verify, verify_form, verify_with, VerifiedRequest, VerifyError, VerifyOptions};

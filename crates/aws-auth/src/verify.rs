@@ -187,6 +187,33 @@ pub fn verify_with(
     now: SystemTime,
     options: &VerifyOptions,
 ) -> Result<VerifiedRequest, VerifyError> {
+    let (parsed, signed_at) = checked_form(parts, now)?;
+    let secret = secret_for(&parsed.access_key_id).ok_or(VerifyError::UnrecognizedClient)?;
+    let expected = recompute_signature(parts, body, &parsed, secret, signed_at, options)?;
+    if !constant_time_eq(expected.as_bytes(), parsed.signature.as_bytes()) {
+        return Err(VerifyError::SignatureDoesNotMatch);
+    }
+    Ok(parsed.verified())
+}
+
+/// Checks everything of a SigV4 request but the signature's value, for a server that
+/// accepts any access key (the emulator's default, so SDK users' own test keys work): the
+/// `Authorization` header's form (algorithm, a 5-part credential scope, signed headers
+/// including the host, a 64-digit hex signature), `X-Amz-Date` matching the scope date and
+/// within 15 minutes of `now`.
+pub fn verify_form(
+    parts: &http::request::Parts,
+    now: SystemTime,
+) -> Result<VerifiedRequest, VerifyError> {
+    Ok(checked_form(parts, now)?.0.verified())
+}
+
+/// The shared checks of [`verify_with`] and [`verify_form`]: the parsed header and the
+/// signing time.
+fn checked_form(
+    parts: &http::request::Parts,
+    now: SystemTime,
+) -> Result<(ParsedAuthorization, SystemTime), VerifyError> {
     let incomplete = |m: &str| VerifyError::IncompleteSignature(m.to_string());
     let mut auth_values = parts.headers.get_all(AUTHORIZATION).iter();
     let auth = auth_values
@@ -222,8 +249,6 @@ pub fn verify_with(
         });
     }
 
-    let secret = secret_for(&parsed.access_key_id).ok_or(VerifyError::UnrecognizedClient)?;
-
     let now_text = format_amz_date(now);
     if signed_at + MAX_SKEW < now {
         return Err(VerifyError::SignatureExpired {
@@ -237,18 +262,7 @@ pub fn verify_with(
             now: now_text,
         });
     }
-
-    let expected = recompute_signature(parts, body, &parsed, secret, signed_at, options)?;
-    if !constant_time_eq(expected.as_bytes(), parsed.signature.as_bytes()) {
-        return Err(VerifyError::SignatureDoesNotMatch);
-    }
-    Ok(VerifiedRequest {
-        access_key_id: parsed.access_key_id,
-        date: parsed.date,
-        region: parsed.region,
-        service: parsed.service,
-        signed_headers: parsed.signed_headers,
-    })
+    Ok((parsed, signed_at))
 }
 
 struct ParsedAuthorization {
@@ -258,6 +272,18 @@ struct ParsedAuthorization {
     service: String,
     signed_headers: Vec<String>,
     signature: String,
+}
+
+impl ParsedAuthorization {
+    fn verified(self) -> VerifiedRequest {
+        VerifiedRequest {
+            access_key_id: self.access_key_id,
+            date: self.date,
+            region: self.region,
+            service: self.service,
+            signed_headers: self.signed_headers,
+        }
+    }
 }
 
 /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. Messages follow
@@ -332,6 +358,11 @@ fn parse_authorization(value: &str) -> Result<ParsedAuthorization, VerifyError> 
         return Err(VerifyError::IncompleteSignature(format!(
             "Credential should be scoped with a valid terminator: 'aws4_request', not '{terminator}'."
         )));
+    }
+    if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(VerifyError::IncompleteSignature(
+            "Signature must be 64 hexadecimal digits.".into(),
+        ));
     }
     let signed_headers: Vec<String> = signed_headers
         .split(';')

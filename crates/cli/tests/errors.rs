@@ -150,7 +150,11 @@ fn api_errors_carry_code_status_and_request_id() {
     let r = stackql(
         reg.root(),
         Some(&emu.url()),
-        &["exec", "SELECT * FROM aws.sagemaker.image WHERE data__Identifier = 'arn:nope' AND region = 'us-east-1'"],
+        // A write: a read of something missing is an empty result (tests/requests.rs).
+        &[
+            "exec",
+            r#"UPDATE aws.sagemaker.image SET data__PatchDocument = string('[{"op":"add","path":"/ImageDescription","value":"d"}]') WHERE data__Identifier = 'arn:nope' AND region = 'us-east-1'"#,
+        ],
     );
     fails(&r, "ResourceNotFoundException");
     fails(&r, "HTTP 400");

@@ -18,7 +18,7 @@ fn run_and_interrupt(signal: &str) {
         // Never final while the test runs: the INSERT stays in its await.
         completion: stackql_emulator::Completion {
             polls: 10_000,
-            delay: Duration::ZERO,
+            delay: None,
         },
         ..EmulatorConfig::default()
     });

@@ -211,7 +211,7 @@ fn ctrl_c_during_an_awaited_insert_lists_the_write_it_sent() {
         // growing pauses (up to 5 s) that Ctrl-C must not have to wait out.
         completion: stackql_emulator::Completion {
             polls: 10_000,
-            delay: Duration::ZERO,
+            delay: None,
         },
         ..EmulatorConfig::default()
     });

@@ -4,10 +4,12 @@
 //! The region of a request is the region of its credential scope
 //! (`Credential=AKID/20240101/us-east-1/cloudcontrolapi/aws4_request`), as for AWS: state is
 //! kept per account and region. With verification on, AWS's answers apply: no signature is
-//! MissingAuthenticationTokenException, an unknown key UnrecognizedClientException, and a
-//! wrong secret, a tampered request, an expired date or a scope for another service
-//! InvalidSignatureException. With it off, the scope only gives the region (default
-//! us-east-1).
+//! MissingAuthenticationTokenException, a malformed one IncompleteSignatureException, an
+//! unknown key UnrecognizedClientException, and a wrong secret, a tampered request, an
+//! expired date, a scope for another service or a region that is not one
+//! InvalidSignatureException. Accepting any key (`AcceptedKeys::Any`) skips only the key
+//! lookup and the signature's value. With verification off, the scope only gives the region
+//! (default us-east-1).
 
 use std::collections::HashMap;
 use std::time::SystemTime;
@@ -68,12 +70,13 @@ pub fn credential_scope(parts: &http::request::Parts) -> Option<CredentialScope>
     }
 }
 
-/// Authenticates a request. `secrets` maps access key ids to secret keys.
+/// Authenticates a request. `secrets` maps access key ids to secret keys; None accepts
+/// any key, checking everything but the signature's value.
 pub fn authenticate(
     parts: &http::request::Parts,
     body: &[u8],
     verify: bool,
-    secrets: &HashMap<String, String>,
+    secrets: Option<&HashMap<String, String>>,
 ) -> Result<Caller, ApiError> {
     if !verify {
         return Ok(match credential_scope(parts) {
@@ -87,17 +90,32 @@ pub fn authenticate(
             },
         });
     }
-    let secret_for = |key: &str| secrets.get(key).cloned();
-    let verified =
-        stackql_aws_auth::verify(parts, body, &secret_for, SystemTime::now()).map_err(|e| {
-            // The crate speaks AWS's error names; every one of them is a kind we know.
-            let kind = ErrorKind::named(e.aws_error_type()).unwrap_or(ErrorKind::InvalidSignature);
-            ApiError::new(kind, e.message())
-        })?;
+    let now = SystemTime::now();
+    let verified = match secrets {
+        Some(secrets) => {
+            let secret_for = |key: &str| secrets.get(key).cloned();
+            stackql_aws_auth::verify(parts, body, &secret_for, now)
+        }
+        None => stackql_aws_auth::verify_form(parts, now),
+    }
+    .map_err(|e| {
+        // The crate speaks AWS's error names; every one of them is a kind we know.
+        let kind = ErrorKind::named(e.aws_error_type()).unwrap_or(ErrorKind::InvalidSignature);
+        ApiError::new(kind, e.message())
+    })?;
     if verified.service != SERVICE {
         return Err(ApiError::new(
             ErrorKind::InvalidSignature,
             format!("Credential should be scoped to correct service: '{SERVICE}'. "),
+        ));
+    }
+    if !stackql_aws_auth::is_region_form(&verified.region) {
+        return Err(ApiError::new(
+            ErrorKind::InvalidSignature,
+            format!(
+                "Credential should be scoped to a valid region, not '{}'. ",
+                verified.region.escape_debug()
+            ),
         ));
     }
     Ok(Caller {
@@ -121,12 +139,10 @@ mod tests {
     #[test]
     fn scope_gives_the_region_when_not_verifying() {
         let p = parts(Some("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-2/cloudcontrolapi/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"));
-        let c = authenticate(&p, b"", false, &HashMap::new()).unwrap();
+        let c = authenticate(&p, b"", false, None).unwrap();
         assert_eq!(c.region, "eu-west-2");
         assert_eq!(
-            authenticate(&parts(None), b"", false, &HashMap::new())
-                .unwrap()
-                .region,
+            authenticate(&parts(None), b"", false, None).unwrap().region,
             "us-east-1"
         );
     }
@@ -134,7 +150,7 @@ mod tests {
     #[test]
     fn verification_errors_keep_the_crate_status() {
         let secrets = HashMap::from([("AKIDEXAMPLE".to_string(), "s".to_string())]);
-        let e = authenticate(&parts(None), b"", true, &secrets).unwrap_err();
+        let e = authenticate(&parts(None), b"", true, Some(&secrets)).unwrap_err();
         assert_eq!(e.kind, ErrorKind::MissingAuthenticationToken);
         let from_crate = stackql_aws_auth::VerifyError::MissingAuthentication;
         assert_eq!(e.kind.http_status(), from_crate.http_status());

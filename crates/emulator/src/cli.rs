@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{Completion, EmulatorConfig, Faults, LatencyConfig, DEFAULT_ACCOUNT_ID};
+use crate::config::{
+    AcceptedKeys, Completion, EmulatorConfig, Faults, LatencyConfig, DEFAULT_ACCOUNT_ID,
+};
 
 /// Flags of `stackql emulator`. The registry root is passed to [`run`] separately, because
 /// `--registry` is the CLI's global flag.
@@ -23,13 +25,19 @@ pub struct EmulatorArgs {
     /// from the credential scope, or us-east-1).
     #[arg(long = "no-verify-signatures")]
     pub no_verify_signatures: bool,
-    /// Status reads (GetResourceRequestStatus) before a request reaches its final status;
-    /// 0 with --complete-after-ms 0 makes every request final in its own response.
+    /// Status reads (GetResourceRequestStatus) after which a request reaches its final
+    /// status, if --complete-after-ms has not finished it before; 0: reads never finish
+    /// it (with --complete-after-ms 0, every request is final in its own response).
     #[arg(long = "complete-after-polls", default_value_t = 1)]
     pub complete_after_polls: u32,
-    /// Milliseconds before a request can reach its final status.
-    #[arg(long = "complete-after-ms", default_value_t = 0)]
-    pub complete_after_ms: u64,
+    /// Milliseconds after which a request reaches its final status whether or not anyone
+    /// reads it; -1: only reads finish it (see --complete-after-polls).
+    #[arg(
+        long = "complete-after-ms",
+        default_value_t = 300,
+        allow_negative_numbers = true
+    )]
+    pub complete_after_ms: i64,
     /// Latency added to every response, in milliseconds.
     #[arg(long = "latency-ms", default_value_t = 0)]
     pub latency_ms: u64,
@@ -52,8 +60,9 @@ pub struct EmulatorArgs {
     /// {"resources": [{"TypeName", "Region", "Properties", "Identifier"?, "AccountId"?}]}.
     #[arg(long = "seed", value_name = "FILE")]
     pub seed: Option<PathBuf>,
-    /// An accepted credential pair `ACCESS_KEY_ID:SECRET` (repeatable); default
-    /// AKIDEXAMPLE with AWS's documentation example secret.
+    /// Verify signatures fully, accepting only this key pair `ACCESS_KEY_ID:SECRET`
+    /// (repeatable). Without it any access key is accepted: the signature's form, the
+    /// credential scope (service, region) and the date are still checked.
     #[arg(long = "credentials", value_name = "ACCESS_KEY_ID:SECRET")]
     pub credentials: Vec<String>,
 }
@@ -68,7 +77,12 @@ impl EmulatorArgs {
             page_size: self.page_size,
             completion: Completion {
                 polls: self.complete_after_polls,
-                delay: Duration::from_millis(self.complete_after_ms),
+                delay: match self.complete_after_ms {
+                    -1 => None,
+                    ms => Some(Duration::from_millis(u64::try_from(ms).map_err(|_| {
+                        anyhow::anyhow!("--complete-after-ms must be 0 or more, or -1 (never)")
+                    })?)),
+                },
             },
             latency: (self.latency_ms > 0 || self.latency_jitter_ms > 0).then_some(LatencyConfig {
                 fixed: Duration::from_millis(self.latency_ms),
@@ -85,19 +99,21 @@ impl EmulatorArgs {
             seed_file: self.seed.clone(),
             ..EmulatorConfig::default()
         };
+        config.credentials = AcceptedKeys::Any;
         if !self.credentials.is_empty() {
-            config.credentials = self
-                .credentials
-                .iter()
-                .map(|pair| {
-                    pair.split_once(':')
-                        .map(|(k, s)| (k.to_string(), s.to_string()))
-                        // Never echo the value: it holds a secret.
-                        .ok_or_else(|| {
-                            anyhow::anyhow!("--credentials expects ACCESS_KEY_ID:SECRET")
-                        })
-                })
-                .collect::<anyhow::Result<_>>()?;
+            config.credentials = AcceptedKeys::Only(
+                self.credentials
+                    .iter()
+                    .map(|pair| {
+                        pair.split_once(':')
+                            .map(|(k, s)| (k.to_string(), s.to_string()))
+                            // Never echo the value: it holds a secret.
+                            .ok_or_else(|| {
+                                anyhow::anyhow!("--credentials expects ACCESS_KEY_ID:SECRET")
+                            })
+                    })
+                    .collect::<anyhow::Result<_>>()?,
+            );
         }
         Ok(config)
     }
@@ -109,6 +125,7 @@ pub async fn run(args: EmulatorArgs, registry_root: Option<PathBuf>) -> anyhow::
     let config = args.to_config(registry_root)?;
     let permissive = config.registry_root.is_none();
     let verify = config.verify_signatures;
+    let config_keys = config.credentials.clone();
     let emulator = crate::start(config, args.port).await?;
     if permissive {
         eprintln!("stackql emulator: no registry given: any TypeName is accepted without schema validation");
@@ -118,8 +135,15 @@ pub async fn run(args: EmulatorArgs, registry_root: Option<PathBuf>) -> anyhow::
             emulator.type_count()
         );
     }
-    if verify {
-        eprintln!("stackql emulator: accepting SigV4 requests from the configured access keys (default AKIDEXAMPLE)");
+    match (&config_keys, verify) {
+        (_, false) => {}
+        (AcceptedKeys::Any, true) => eprintln!(
+            "stackql emulator: accepting SigV4 requests from any access key (form, scope and date checked; --credentials verifies signatures)"
+        ),
+        (AcceptedKeys::Only(pairs), true) => eprintln!(
+            "stackql emulator: verifying SigV4 signatures of {} access key(s) given with --credentials",
+            pairs.len()
+        ),
     }
     println!("listening on {}", emulator.endpoint_url());
     use std::io::Write;

@@ -23,9 +23,10 @@ pub struct EmulatorConfig {
     pub registry_root: Option<PathBuf>,
     /// The emulated AWS account: in generated ARNs, and the key of state with the region.
     pub account_id: String,
-    /// Accepted `(access key id, secret access key)` pairs.
-    pub credentials: Vec<(String, String)>,
-    /// Verify SigV4 signatures (on by default, as AWS does).
+    /// Whose signatures are accepted.
+    pub credentials: AcceptedKeys,
+    /// Check SigV4 at all (on by default, as AWS does); off, the region still comes from
+    /// the credential scope, or us-east-1.
     pub verify_signatures: bool,
     /// ListResources / ListResourceRequests page size; a smaller `MaxResults` lowers it.
     pub page_size: usize,
@@ -48,10 +49,7 @@ impl Default for EmulatorConfig {
         EmulatorConfig {
             registry_root: None,
             account_id: DEFAULT_ACCOUNT_ID.to_string(),
-            credentials: vec![(
-                DEFAULT_ACCESS_KEY_ID.to_string(),
-                DEFAULT_SECRET_ACCESS_KEY.to_string(),
-            )],
+            credentials: AcceptedKeys::test_keys(),
             verify_signatures: true,
             page_size: 20,
             completion: Completion::default(),
@@ -64,27 +62,55 @@ impl Default for EmulatorConfig {
     }
 }
 
+/// Whose SigV4 signatures the emulator accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AcceptedKeys {
+    /// Any access key: the signature's form, the credential scope (service, region form)
+    /// and the date are checked, not the signature itself, so every SDK's own test keys
+    /// work. What `stackql emulator` does without `--credentials`.
+    Any,
+    /// Only these `(access key id, secret access key)` pairs, each signature recomputed
+    /// and compared (`--credentials`). The library's default is the documented test pair,
+    /// so tests verify signatures fully.
+    Only(Vec<(String, String)>),
+}
+
+impl AcceptedKeys {
+    /// [`DEFAULT_ACCESS_KEY_ID`] with [`DEFAULT_SECRET_ACCESS_KEY`], fully verified.
+    pub fn test_keys() -> Self {
+        AcceptedKeys::Only(vec![(
+            DEFAULT_ACCESS_KEY_ID.to_string(),
+            DEFAULT_SECRET_ACCESS_KEY.to_string(),
+        )])
+    }
+}
+
 /// When an asynchronous operation (CREATE, UPDATE, DELETE) finishes.
 ///
-/// An operation completes at the first moment both conditions hold: it has been read
+/// An operation completes at the first moment either condition holds: it has been read
 /// `polls` times by GetResourceRequestStatus (the read that reaches the count already sees
-/// the final status), and `delay` has passed since the request. With `polls == 0` the
-/// operation completes on its own once `delay` has passed, whoever looks next; with both
-/// zero the CreateResource/UpdateResource/DeleteResource response itself is final.
+/// the final status; 0: reads alone never finish it), or `delay` has passed since the
+/// request, whether or not anyone reads it (None: time alone never finishes it). With
+/// `polls == 0` and a zero delay, the CreateResource/UpdateResource/DeleteResource response
+/// itself is final.
 ///
-/// The default, `polls: 1, delay: 0`, answers IN_PROGRESS and then SUCCESS on the first
-/// status read, which exercises a client's await loop without slowing it down.
+/// The default, `polls: 1, delay: 300 ms`, answers IN_PROGRESS, then SUCCESS on the first
+/// status read (an await loop is exercised without being slowed down), and a write nobody
+/// awaits is done 300 ms later, as a real one would be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Completion {
     pub polls: u32,
-    pub delay: Duration,
+    pub delay: Option<Duration>,
 }
+
+/// The default time after which a request completes unread.
+pub const DEFAULT_COMPLETION_DELAY: Duration = Duration::from_millis(300);
 
 impl Default for Completion {
     fn default() -> Self {
         Completion {
             polls: 1,
-            delay: Duration::ZERO,
+            delay: Some(DEFAULT_COMPLETION_DELAY),
         }
     }
 }
@@ -94,8 +120,13 @@ impl Completion {
     pub fn immediate() -> Self {
         Completion {
             polls: 0,
-            delay: Duration::ZERO,
+            delay: Some(Duration::ZERO),
         }
+    }
+
+    /// Whether the operation's own response is final.
+    pub fn is_immediate(&self) -> bool {
+        self.polls == 0 && self.delay == Some(Duration::ZERO)
     }
 }
 

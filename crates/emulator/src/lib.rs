@@ -13,7 +13,7 @@
 //! # Behaviour chosen to match AWS (and where AWS is not documented, the choice made)
 //!
 //! - Requests answer IN_PROGRESS, then reach SUCCESS/FAILED per [`Completion`] (default: on
-//!   the first GetResourceRequestStatus). The first CREATE event carries no Identifier; the
+//!   the first GetResourceRequestStatus, or 300 ms later if nobody asks). The first CREATE event carries no Identifier; the
 //!   final one carries Identifier and ResourceModel. A resource appears, changes or
 //!   disappears when its request reaches SUCCESS.
 //! - Schema violations are answered synchronously as `ValidationException` with
@@ -31,6 +31,9 @@
 //! - Errors carry `__type`, `Message`, `x-amzn-ErrorType`, `x-amzn-RequestId`; statuses are
 //!   awsJson1.0's (400 client, 500 fault) because the model gives none (see [`wire`]).
 //! - State is kept per account and region; the region is the credential scope's.
+//! - Signatures ([`AcceptedKeys`]): `stackql emulator` accepts any access key and checks
+//!   the signature's form, scope and date; `--credentials` (and the library default, the
+//!   documented test pair) verifies them in full.
 //! - Read-only values a handler sets are generated: ARNs in the service's format (see
 //!   `src/arn.rs`), creation and change times; `RetryAfter` is sent while a request with a
 //!   timed completion runs.
@@ -69,8 +72,8 @@ use tokio::task::JoinHandle;
 pub use auth::CredentialScope;
 pub use cli::{run, EmulatorArgs};
 pub use config::{
-    Completion, EmulatorConfig, Faults, LatencyConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCOUNT_ID,
-    DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY,
+    AcceptedKeys, Completion, EmulatorConfig, Faults, LatencyConfig, DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_ACCOUNT_ID, DEFAULT_COMPLETION_DELAY, DEFAULT_REGION, DEFAULT_SECRET_ACCESS_KEY,
 };
 pub use error::EmulatorError;
 pub use server::RecordedRequest;

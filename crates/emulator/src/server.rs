@@ -25,7 +25,7 @@ use tokio::task::JoinSet;
 
 use crate::auth;
 use crate::catalog::Catalog;
-use crate::config::EmulatorConfig;
+use crate::config::{AcceptedKeys, EmulatorConfig};
 use crate::ids::IdGen;
 use crate::ops::{self, Ctx};
 use crate::state::Store;
@@ -68,13 +68,17 @@ pub struct Inner {
     pub catalog: Catalog,
     pub store: Mutex<Store>,
     pub ids: IdGen,
-    secrets: HashMap<String, String>,
+    /// The accepted keys' secrets; None: any key (`AcceptedKeys::Any`).
+    secrets: Option<HashMap<String, String>>,
     journal: Mutex<Vec<RecordedRequest>>,
 }
 
 impl Inner {
     pub fn new(config: EmulatorConfig, catalog: Catalog, store: Store, ids: IdGen) -> Self {
-        let secrets = config.credentials.iter().cloned().collect();
+        let secrets = match &config.credentials {
+            AcceptedKeys::Any => None,
+            AcceptedKeys::Only(pairs) => Some(pairs.iter().cloned().collect()),
+        };
         Inner {
             config,
             catalog,
@@ -202,7 +206,12 @@ fn answer(
     target: Option<&str>,
     operation: Option<&str>,
 ) -> Result<Value, ApiError> {
-    let caller = auth::authenticate(parts, body, inner.config.verify_signatures, &inner.secrets)?;
+    let caller = auth::authenticate(
+        parts,
+        body,
+        inner.config.verify_signatures,
+        inner.secrets.as_ref(),
+    )?;
     let Some(operation) = operation else {
         return Err(ApiError::new(
             ErrorKind::UnknownOperation,

@@ -375,8 +375,12 @@ impl RegionState {
             event_time: SystemTime::now(),
             started: now,
             started_wall: SystemTime::now(),
-            retry_after: (!completion.delay.is_zero())
-                .then(|| SystemTime::now() + completion.delay),
+            // Announced only when time alone finishes the request: with reads counted, the
+            // next read may already be final.
+            retry_after: completion
+                .delay
+                .filter(|d| !d.is_zero() && completion.polls == 0)
+                .map(|d| SystemTime::now() + d),
             polls: 0,
             effect: new.effect,
             holds_resource: new.holds_resource,
@@ -389,9 +393,9 @@ impl RegionState {
         self.order.insert(seq, token.clone());
         self.requests.insert(token.clone(), record);
         self.mark_request(&token);
-        if completion.polls == 0 && completion.delay.is_zero() {
+        if completion.is_immediate() {
             self.complete(&token);
-        } else if completion.polls == 0 {
+        } else if completion.delay.is_some() {
             self.timed.push_back((now, token.clone()));
         }
         self.evict_to(MAX_REQUESTS);
@@ -424,13 +428,13 @@ impl RegionState {
         }
     }
 
-    /// Completes every request whose time has come without needing a status read.
+    /// Completes every request whose time has come, read or not.
     pub fn tick(&mut self, completion: &Completion, now: Instant) {
-        if completion.polls > 0 {
+        let Some(delay) = completion.delay else {
             return;
-        }
+        };
         while let Some((started, _)) = self.timed.front() {
-            if now.duration_since(*started) < completion.delay {
+            if now.duration_since(*started) < delay {
                 break;
             }
             if let Some((_, token)) = self.timed.pop_front() {
@@ -449,9 +453,11 @@ impl RegionState {
         let due = {
             let r = self.requests.get_mut(token)?;
             r.polls = r.polls.saturating_add(1);
-            !r.status.is_terminal()
-                && r.polls >= completion.polls
-                && now.duration_since(r.started) >= completion.delay
+            let read_enough = completion.polls > 0 && r.polls >= completion.polls;
+            let old_enough = completion
+                .delay
+                .is_some_and(|d| now.duration_since(r.started) >= d);
+            !r.status.is_terminal() && (read_enough || old_enough)
         };
         self.mark_request(token);
         if due {
@@ -578,7 +584,7 @@ impl RegionState {
                         .insert((r.type_name.clone(), id.clone()), r.token.clone());
                 }
             }
-            if completion.polls == 0 {
+            if completion.delay.is_some() {
                 self.timed.push_back((r.started, r.token.clone()));
             }
         }
@@ -750,7 +756,7 @@ mod tests {
         let mut r = RegionState::default();
         let c = Completion {
             polls: 2,
-            delay: Duration::ZERO,
+            delay: None,
         };
         let now = Instant::now();
         let rec = r.insert_request(create("t1", "a"), None, &c, now);
@@ -773,7 +779,7 @@ mod tests {
         let mut r = RegionState::default();
         let c = Completion {
             polls: 0,
-            delay: Duration::from_millis(50),
+            delay: Some(Duration::from_millis(50)),
         };
         let now = Instant::now();
         let event = r.insert_request(create("t1", "a"), None, &c, now).event();
@@ -786,6 +792,22 @@ mod tests {
         assert!(r.resource("AWS::X::Y", "a").is_some());
         let done = r.poll("t1", &c, now).unwrap().event();
         assert!(done.get("RetryAfter").is_none(), "{done}");
+    }
+
+    #[test]
+    fn the_default_completes_on_the_first_read_or_unread_after_the_delay() {
+        let mut r = RegionState::default();
+        let c = Completion::default();
+        let now = Instant::now();
+        r.insert_request(create("t1", "a"), None, &c, now);
+        r.insert_request(create("t2", "b"), None, &c, now);
+        // Read once: final at once.
+        assert_eq!(r.poll("t1", &c, now).unwrap().status, Status::Success);
+        // Never read: still running before the delay, done after it.
+        r.tick(&c, now + Duration::from_millis(100));
+        assert!(r.resource("AWS::X::Y", "b").is_none());
+        r.tick(&c, now + crate::config::DEFAULT_COMPLETION_DELAY);
+        assert!(r.resource("AWS::X::Y", "b").is_some());
     }
 
     #[test]

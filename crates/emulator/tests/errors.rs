@@ -5,7 +5,7 @@ mod common;
 
 use common::{image, registry_config, Client, IMAGE, ROLE};
 use serde_json::json;
-use stackql_emulator::{start, Completion, EmulatorConfig};
+use stackql_emulator::{start, AcceptedKeys, Completion, EmulatorConfig};
 
 #[tokio::test]
 async fn request_layer_errors() {
@@ -79,6 +79,67 @@ async fn request_layer_errors() {
     )
     .await
     .ok();
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_key_is_accepted_when_no_credentials_are_configured() {
+    let emu = start(
+        EmulatorConfig {
+            credentials: AcceptedKeys::Any,
+            ..registry_config()
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    // Some SDK's own test keys: accepted.
+    let sdk = Client::connect_as(&emu, "eu-west-2", "ASIATESTKEY", "any-secret").await;
+    sdk.call("ListResources", json!({"TypeName": IMAGE}))
+        .await
+        .ok();
+    let c = Client::connect(&emu, "us-east-1").await;
+    let body = json!({"TypeName": IMAGE}).to_string().into_bytes();
+    // Still refused: no signature, a malformed one, an old date, another service, a region
+    // that is not one.
+    c.raw(Some("CloudApiService.ListResources"), body.clone(), false)
+        .await
+        .err("MissingAuthenticationTokenException", 403);
+    let m = c
+        .custom(Some("CloudApiService.ListResources"), body.clone(), |req| {
+            common::sign_request(req, "K", "s", "us-east-1");
+            let auth = req.headers()["authorization"].to_str().unwrap().to_string();
+            let cut = auth.rsplit_once("Signature=").unwrap().0.to_string() + "Signature=xyz";
+            req.headers_mut()
+                .insert("authorization", cut.parse().unwrap());
+        })
+        .await
+        .err("IncompleteSignatureException", 400);
+    assert!(m.contains("64 hexadecimal"), "{m}");
+    let m = c
+        .custom(Some("CloudApiService.ListResources"), body.clone(), |req| {
+            let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+            common::sign_request_at(req, "K", "s", "us-east-1", past);
+        })
+        .await
+        .err("InvalidSignatureException", 400);
+    assert!(m.starts_with("Signature expired"), "{m}");
+    let m = c
+        .custom(Some("CloudApiService.ListResources"), body.clone(), |req| {
+            let creds = stackql_aws_auth::Credentials::new("K", "s", None);
+            stackql_aws_auth::sign(req, &creds, "us-east-1", "s3", std::time::SystemTime::now())
+                .unwrap();
+        })
+        .await
+        .err("InvalidSignatureException", 400);
+    assert!(m.contains("cloudcontrolapi"), "{m}");
+    let m = c
+        .custom(Some("CloudApiService.ListResources"), body.clone(), |req| {
+            common::sign_request(req, "K", "s", "nowhere");
+        })
+        .await
+        .err("InvalidSignatureException", 400);
+    assert!(m.contains("valid region"), "{m}");
     emu.shutdown().await;
 }
 
@@ -368,7 +429,7 @@ async fn concurrent_operations_and_cancel() {
         EmulatorConfig {
             completion: Completion {
                 polls: 2,
-                delay: std::time::Duration::ZERO,
+                delay: None,
             },
             ..registry_config()
         },

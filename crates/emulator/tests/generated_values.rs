@@ -129,7 +129,7 @@ async fn retry_after_when_completion_is_timed() {
         EmulatorConfig {
             completion: Completion {
                 polls: 0,
-                delay: Duration::from_millis(300),
+                delay: Some(Duration::from_millis(300)),
             },
             ..registry_config()
         },
@@ -161,7 +161,7 @@ async fn retry_after_when_completion_is_timed() {
     assert!(done["ProgressEvent"].get("RetryAfter").is_none(), "{done}");
     emu.shutdown().await;
 
-    // Completion by status reads alone: nothing to announce.
+    // The default completes on the first status read: nothing to announce.
     let emu = start(registry_config(), 0).await.unwrap();
     let c = Client::connect(&emu, "us-east-1").await;
     let reply = c

@@ -30,7 +30,7 @@ async fn restart_sees_resources_requests_and_client_tokens() {
         state_file: Some(state.clone()),
         completion: Completion {
             polls: 2,
-            delay: Duration::ZERO,
+            delay: None,
         },
         ..registry_config()
     };
@@ -99,6 +99,8 @@ async fn restart_sees_resources_requests_and_client_tokens() {
 fn spawn_emulator(state: &std::path::Path) -> (std::process::Child, std::net::SocketAddr) {
     common::spawn_binary(&[
         "--complete-after-polls".as_ref(),
+        "0".as_ref(),
+        "--complete-after-ms".as_ref(),
         "0".as_ref(),
         "--state".as_ref(),
         state.as_os_str(),

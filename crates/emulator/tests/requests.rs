@@ -91,7 +91,7 @@ async fn completion_by_time_and_immediate() {
         EmulatorConfig {
             completion: Completion {
                 polls: 0,
-                delay: Duration::from_millis(150),
+                delay: Some(Duration::from_millis(150)),
             },
             ..registry_config()
         },

@@ -105,7 +105,7 @@ async fn create_wait_get_update_delete() {
         EmulatorConfig {
             completion: Completion {
                 polls: 3,
-                delay: Duration::ZERO,
+                delay: None,
             },
             ..registry_config()
         },
@@ -645,7 +645,7 @@ async fn waiter_on_a_timed_completion_sees_retry_after() {
         EmulatorConfig {
             completion: Completion {
                 polls: 0,
-                delay: Duration::from_millis(200),
+                delay: Some(Duration::from_millis(200)),
             },
             ..registry_config()
         },

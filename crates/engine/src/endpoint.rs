@@ -54,22 +54,7 @@ const KNOWN_REGIONS: &[&str] = &[
     "us-west-2",
 ];
 
-/// Whether `s` has the form of an AWS region: `^[a-z]{2,4}(-[a-z]+)+-[0-9]+$`. The prefix
-/// is 2 to 4 letters because partitions use longer ones (`eusc-de-east-1`, `us-gov-west-1`
-/// has a 2-letter prefix and a 3-letter second part).
-pub fn is_region_form(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    let [first, middle @ .., last] = parts.as_slice() else {
-        return false;
-    };
-    let letters = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase());
-    (2..=4).contains(&first.len())
-        && letters(first)
-        && !middle.is_empty()
-        && middle.iter().all(|p| letters(p))
-        && !last.is_empty()
-        && last.bytes().all(|b| b.is_ascii_digit())
-}
+pub use stackql_aws_auth::is_region_form;
 
 /// The text of one server variable's value, after checking it may be substituted into
 /// `server`'s URL. `column` is the name the user wrote (for the error).

@@ -38,6 +38,29 @@ pub enum CallError {
     Refused(String),
 }
 
+impl CallError {
+    /// Whether the service said the thing asked for does not exist: HTTP 404, or an error
+    /// code meaning "not found" in any AWS protocol (`ResourceNotFoundException` from Cloud
+    /// Control, which answers 400; `NoSuchEntity`, `NoSuchBucket`; `InvalidVpcID.NotFound`;
+    /// `DBInstanceNotFoundFault`). `TypeNotFoundException` is not one: it means the query
+    /// named a type that does not exist, a mistake to report.
+    pub fn is_not_found(&self) -> bool {
+        let CallError::Api { status, code, .. } = self else {
+            return false;
+        };
+        if *status == 404 {
+            return true;
+        }
+        let stem = code
+            .trim_end_matches("Exception")
+            .trim_end_matches("Fault")
+            .rsplit('.')
+            .next()
+            .unwrap_or_default();
+        (stem.ends_with("NotFound") && stem != "TypeNotFound") || stem.starts_with("NoSuch")
+    }
+}
+
 impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -180,5 +203,43 @@ fn failed_calls_message(calls: &[FailedCall]) -> String {
             }
             s
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: &str) -> CallError {
+        CallError::Api {
+            status,
+            code: code.into(),
+            message: "m".into(),
+            request_id: None,
+        }
+    }
+
+    #[test]
+    fn not_found_answers_of_every_protocol_are_recognised() {
+        for (status, code) in [
+            (400, "ResourceNotFoundException"),
+            (404, "HTTP404"),
+            (404, "NoSuchEntity"),
+            (404, "NoSuchBucket"),
+            (400, "InvalidVpcID.NotFound"),
+            (404, "DBInstanceNotFoundFault"),
+            (400, "NotFound"),
+        ] {
+            assert!(api(status, code).is_not_found(), "{status} {code}");
+        }
+        for (status, code) in [
+            (400, "TypeNotFoundException"),
+            (400, "ValidationException"),
+            (403, "AccessDeniedException"),
+            (500, "InternalFailure"),
+        ] {
+            assert!(!api(status, code).is_not_found(), "{status} {code}");
+        }
+        assert!(!CallError::Transport("404 not found".into()).is_not_found());
     }
 }

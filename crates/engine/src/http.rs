@@ -368,7 +368,17 @@ impl Pager {
         let Some(current) = self.next.take() else {
             return Ok(None);
         };
-        let page = http.call(&current).await?;
+        let page = match http.call(&current).await {
+            Ok(page) => page,
+            // Reading something that does not exist finds no rows, as a table would (and as
+            // StackQL answers: stackql-deploy's `SELECT COUNT(*) ... WHERE data__Identifier
+            // = ...` existence checks rely on it). Only for the first page: an answer that
+            // vanishes halfway through a listing is still reported.
+            Err(e) if current.intent == Intent::Read && self.pages == 0 && e.is_not_found() => {
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        };
         self.pages += 1;
         CallStats::add(&http.stats.pages, 1);
         let token = match &self.pagination {
@@ -382,7 +392,7 @@ impl Pager {
                     "{} stopped after {} page(s) (--http.response.pageLimit); more results exist",
                     current.label, self.pages
                 ));
-            } else if !self.seen_tokens.insert(token.clone()) {
+            } else if !self.seen_tokens.insert(token.text()) {
                 return Err(CallError::Transport(format!(
                     "{}: the service returned the same NextToken twice; stopping to avoid an endless loop",
                     current.label
@@ -397,45 +407,87 @@ impl Pager {
     }
 }
 
-/// The next-page token of a page; a token that is not a string is a malformed answer (it
-/// would otherwise end the listing silently, dropping the remaining pages).
-fn next_token(page: &Value, p: &Pagination) -> Result<Option<String>, String> {
+/// A next-page token as the service wrote it: a string, or a number (an offset or a page
+/// index; StackQL follows those too).
+#[derive(Clone, Debug, PartialEq)]
+enum Token {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Token {
+    /// The token as text (query strings, headers, and the loop check).
+    fn text(&self) -> String {
+        match self {
+            Token::Text(t) => t.clone(),
+            Token::Number(n) => n.to_string(),
+        }
+    }
+
+    /// The token as a body field, in the type the request declares for it (a numeric token
+    /// is sent as a string where the schema says `string`, and the other way round); an
+    /// undeclared type keeps the form the service used.
+    fn body_value(&self, declared: Option<&str>) -> Value {
+        match (self, declared) {
+            (Token::Number(n), Some("string")) => Value::String(n.to_string()),
+            (Token::Text(t), Some("integer")) => t
+                .parse::<i64>()
+                .map_or_else(|_| Value::String(t.clone()), Value::from),
+            (Token::Text(t), Some("number")) => t
+                .parse::<serde_json::Number>()
+                .map_or_else(|_| Value::String(t.clone()), Value::Number),
+            (Token::Text(t), _) => Value::String(t.clone()),
+            (Token::Number(n), _) => Value::Number(n.clone()),
+        }
+    }
+}
+
+/// The next-page token of a page; a token of another kind (an object, a list) is a
+/// malformed answer: it would otherwise end the listing silently, dropping the remaining
+/// pages.
+fn next_token(page: &Value, p: &Pagination) -> Result<Option<Token>, String> {
     if p.response_location != TokenLocation::Body {
         return Ok(None);
     }
     match page.get(&p.response_key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(t)) => Ok(Some(t.clone()).filter(|t| !t.is_empty())),
+        Some(Value::String(t)) => Ok(Some(Token::Text(t.clone())).filter(|_| !t.is_empty())),
+        Some(Value::Number(n)) => Ok(Some(Token::Number(n.clone()))),
         Some(other) => Err(format!(
-            "expected a string at $.{}, got {}",
+            "expected a string or a number at $.{}, got {}",
             p.response_key,
             crate::decode::kind_of(other)
         )),
     }
 }
 
-fn set_token(req: &mut PreparedRequest, p: &Pagination, token: &str) {
+fn set_token(req: &mut PreparedRequest, p: &Pagination, token: &Token) {
     match p.request_location {
         TokenLocation::Body => {
             if let Some(Value::Object(b)) = &mut req.body {
-                b.insert(p.request_key.clone(), Value::String(token.to_string()));
+                b.insert(
+                    p.request_key.clone(),
+                    token.body_value(p.request_token_type.as_deref()),
+                );
             }
         }
         TokenLocation::Query => {
-            let enc: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
             let mut url = url::Url::parse(&req.url).expect("request URLs are valid");
             let kept: Vec<(String, String)> = url
                 .query_pairs()
                 .filter(|(k, _)| k != &p.request_key)
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
-            url.query_pairs_mut().clear().extend_pairs(kept);
-            req.url = format!("{}&{}={enc}", url, p.request_key);
+            url.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair(&p.request_key, &token.text());
+            req.url = url.to_string();
         }
         TokenLocation::Header => {
             req.headers
                 .retain(|(k, _)| !k.eq_ignore_ascii_case(&p.request_key));
-            req.headers.push((p.request_key.clone(), token.to_string()));
+            req.headers.push((p.request_key.clone(), token.text()));
         }
     }
 }
@@ -501,4 +553,88 @@ fn describe_transport(url: &str, e: &reqwest::Error) -> String {
         source = s.source();
     }
     msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pagination(location: TokenLocation, declared: Option<&str>) -> Pagination {
+        Pagination {
+            request_key: "NextToken".into(),
+            request_location: location,
+            response_key: "NextToken".into(),
+            response_location: TokenLocation::Body,
+            request_token_type: declared.map(str::to_string),
+        }
+    }
+
+    fn request(url: &str) -> PreparedRequest {
+        PreparedRequest {
+            method: "POST".into(),
+            url: url.into(),
+            headers: vec![],
+            body: Some(json!({"MaxResults": 2})),
+            region: None,
+            signing_service: None,
+            provider: "p".into(),
+            label: "p.s.r.list".into(),
+            params: vec![],
+            retry_safe: true,
+            intent: Intent::Read,
+            endpoint: crate::endpoint::Origin::of_url(url).unwrap(),
+        }
+    }
+
+    #[test]
+    fn numeric_tokens_are_followed_in_the_declared_form() {
+        let p = pagination(TokenLocation::Body, None);
+        let token = next_token(&json!({"NextToken": 40}), &p).unwrap().unwrap();
+        assert_eq!(token.text(), "40");
+        // Undeclared: sent back as the service wrote it.
+        let mut req = request("http://127.0.0.1:9/");
+        set_token(&mut req, &p, &token);
+        assert_eq!(req.body, Some(json!({"MaxResults": 2, "NextToken": 40})));
+        // Declared a string: sent as one.
+        let mut req = request("http://127.0.0.1:9/");
+        set_token(
+            &mut req,
+            &pagination(TokenLocation::Body, Some("string")),
+            &token,
+        );
+        assert_eq!(req.body.unwrap()["NextToken"], json!("40"));
+        // A string token where the request wants an integer.
+        let text = next_token(&json!({"NextToken": "7"}), &p).unwrap().unwrap();
+        let mut req = request("http://127.0.0.1:9/");
+        set_token(
+            &mut req,
+            &pagination(TokenLocation::Body, Some("integer")),
+            &text,
+        );
+        assert_eq!(req.body.unwrap()["NextToken"], json!(7));
+        // In a query string: its decimal text.
+        let mut req = request("http://127.0.0.1:9/items?limit=2&NextToken=20");
+        set_token(&mut req, &pagination(TokenLocation::Query, None), &token);
+        assert_eq!(req.url, "http://127.0.0.1:9/items?limit=2&NextToken=40");
+        let mut req = request("http://127.0.0.1:9/items");
+        set_token(&mut req, &pagination(TokenLocation::Query, None), &token);
+        assert_eq!(req.url, "http://127.0.0.1:9/items?NextToken=40");
+    }
+
+    #[test]
+    fn empty_null_and_missing_tokens_end_the_listing_and_objects_are_refused() {
+        let p = pagination(TokenLocation::Body, None);
+        for page in [
+            json!({}),
+            json!({"NextToken": null}),
+            json!({"NextToken": ""}),
+        ] {
+            assert_eq!(next_token(&page, &p).unwrap(), None, "{page}");
+        }
+        assert_eq!(
+            next_token(&json!({"NextToken": {"a": 1}}), &p).unwrap_err(),
+            "expected a string or a number at $.NextToken, got an object"
+        );
+    }
 }

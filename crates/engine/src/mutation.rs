@@ -237,7 +237,7 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                 call.raw_body = Some(parsed);
             }
             for a in &args {
-                if method.param(&a.name).is_none() {
+                if method.param(&a.name).is_none() && !method.ignores_column(&a.name) {
                     return Err(unknown_column(method, &a.name, &target, "EXEC"));
                 }
                 call.set(&a.name, literal_to_sql(&a.value));
@@ -453,7 +453,7 @@ fn check_columns(
     verb: &str,
 ) -> Result<(), EngineError> {
     for col in supplied {
-        if method.param(col).is_none() {
+        if method.param(col).is_none() && !method.ignores_column(col) {
             return Err(unknown_column(method, col, target, verb));
         }
     }

@@ -106,9 +106,6 @@ pub fn build_request(
     let mut nested: BTreeMap<String, Map<String, Value>> = BTreeMap::new();
     let mut params = Vec::new();
 
-    if let Some(Value::Object(base)) = method.request.as_ref().and_then(|r| r.base.as_ref()) {
-        body.extend(base.clone());
-    }
     if let Some(raw) = &call.raw_body {
         let Value::Object(raw) = raw else {
             return Err("@@json must be a JSON object".to_string());
@@ -180,6 +177,11 @@ pub fn build_request(
         );
     }
 
+    let mut body = match &method.request {
+        Some(spec) => statement_body(spec, body),
+        None => body,
+    };
+
     let server = choose_server(label, service, &server_raw)?;
     // Every value is checked against the server it fills before it is substituted.
     let mut server_values = BTreeMap::new();
@@ -248,6 +250,26 @@ pub fn build_request(
         intent,
         endpoint,
     })
+}
+
+/// The body to send, from the fields the statement supplied: with none, the method's
+/// `request.default` whole if it has one (as StackQL sends it: `{"Filters": {}}` for
+/// CloudHSM's DescribeClusters); otherwise `request.base` with the fields merged over it.
+fn statement_body(
+    spec: &stackql_registry::RequestSpec,
+    fields: Map<String, Value>,
+) -> Map<String, Value> {
+    if fields.is_empty() {
+        if let Some(Value::Object(default)) = &spec.default {
+            return default.clone();
+        }
+    }
+    let mut body = match &spec.base {
+        Some(Value::Object(base)) => base.clone(),
+        _ => Map::new(),
+    };
+    body.extend(fields);
+    body
 }
 
 /// The server whose variable enums accept the given values (the `.com.cn` server for `cn-`

@@ -20,7 +20,9 @@ use rusqlite::vtab::{
 };
 use rusqlite::Error as SqliteError;
 use serde_json::Value;
-use stackql_registry::{JsonPath, Method, Pagination, ParamLocation, Resource, Service, SqlVerb};
+use stackql_registry::{
+    JsonPath, Method, Pagination, ParamLocation, Resource, Service, SqlVerb, IGNORED_REGION,
+};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ffi::{c_int, CStr, CString};
@@ -126,6 +128,21 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
         if columns.is_empty() {
             return Err(module_error(format!("{table} has no SELECT method")));
         }
+        // `region` on a resource that has none: accepted in WHERE (and selectable by name,
+        // holding the value given) but never sent (`Method::ignores_column`).
+        if select_methods(&resource)
+            .iter()
+            .all(|m| m.ignores_column(IGNORED_REGION))
+            && !columns
+                .iter()
+                .any(|c| c.name.eq_ignore_ascii_case(IGNORED_REGION))
+        {
+            decl.push(format!("\"{IGNORED_REGION}\" TEXT HIDDEN"));
+            columns.push(Column {
+                name: IGNORED_REGION.to_string(),
+                is_param: true,
+            });
+        }
         let sql = format!("CREATE TABLE x({})", decl.join(", "));
         let vtab = ProviderTable {
             base: sqlite3_vtab::default(),
@@ -178,7 +195,8 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
             let mut used_cols = std::collections::HashSet::new();
             for (i, col) in &eq {
                 let name = &self.columns[*col].name;
-                if method.param(name).is_none() || !used_cols.insert(*col) {
+                let known = method.param(name).is_some() || method.ignores_column(name);
+                if !known || !used_cols.insert(*col) {
                     continue;
                 }
                 argv += 1;
@@ -380,8 +398,13 @@ impl ProviderCursor {
             })?;
             // Everything that makes two calls differ: the region only shows in the signing
             // scope when an endpoint override hides it from the URL.
+            // An ignored `region` is not in the request but is in the rows.
+            let ignored: Vec<&(String, SqlValue)> = combo
+                .iter()
+                .filter(|(n, _)| method.ignores_column(n))
+                .collect();
             let key = format!(
-                "{}|{:?}|{}|{:?}|{:?}",
+                "{}|{:?}|{}|{:?}|{:?}|{ignored:?}",
                 req.label, req.region, req.url, req.headers, req.body
             );
             plans.push(CallPlan {

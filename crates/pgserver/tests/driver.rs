@@ -218,6 +218,22 @@ fn errors_carry_sqlstate_codes() {
             db.hint(),
             Some("supply it in WHERE, e.g. region = 'us-east-1'")
         );
+        // A failed API call (an update of a resource that does not exist) is internal_error,
+        // never a class psycopg raises as OperationalError (08, 28, 53-58): pystackql
+        // answers those by reconnecting and sending the statement again, without end.
+        let e = c
+            .simple_query(
+                r#"UPDATE aws.sagemaker.image SET data__PatchDocument = string('[{"op":"add","path":"/ImageDescription","value":"d"}]') WHERE data__Identifier = 'nope' AND region = 'us-east-1'"#,
+            )
+            .await
+            .unwrap_err();
+        let db = e.as_db_error().unwrap();
+        assert_eq!(db.code(), &SqlState::INTERNAL_ERROR, "{}", db.message());
+        assert!(
+            db.message().contains("ResourceNotFoundException"),
+            "{}",
+            db.message()
+        );
         // The session is still usable after errors.
         let rows = c.query("SELECT 1 AS one", &[]).await.unwrap();
         assert_eq!(rows[0].get::<_, i64>(0), 1);
@@ -235,9 +251,11 @@ fn statements_past_the_limits_are_errors_and_the_server_lives() {
         for sql in [&deep, &nested] {
             let e = c.simple_query(sql).await.unwrap_err();
             let db = e.as_db_error().expect("an error response");
+            // Not 54000 (program_limit_exceeded): psycopg raises that class as
+            // OperationalError, on which pystackql resends the statement.
             assert_eq!(
                 db.code(),
-                &SqlState::PROGRAM_LIMIT_EXCEEDED,
+                &SqlState::SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION,
                 "{}",
                 db.message()
             );
@@ -250,7 +268,7 @@ fn statements_past_the_limits_are_errors_and_the_server_lives() {
         let e = c.query(deep.as_str(), &[]).await.unwrap_err();
         assert_eq!(
             e.as_db_error().map(|d| d.code().clone()),
-            Some(SqlState::PROGRAM_LIMIT_EXCEEDED)
+            Some(SqlState::SYNTAX_ERROR_OR_ACCESS_RULE_VIOLATION)
         );
         // The session and the server both carry on.
         let rows = c.query("SELECT 1 AS one", &[]).await.unwrap();

@@ -20,7 +20,9 @@ mod yaml;
 
 pub use error::RegistryError;
 pub use jsonpath::JsonPath;
-pub use method::{BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec};
+pub use method::{
+    BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, IGNORED_REGION,
+};
 pub use provider::{Provider, ServiceEntry};
 pub use resource::{Resource, SqlVerb, ViewDef};
 pub use schema::{ColumnType, SchemaRef};

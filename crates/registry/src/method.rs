@@ -60,6 +60,8 @@ pub struct RequestSpec {
     pub media_type: String,
     /// `request.base`: JSON merged into every body.
     pub base: Option<Value>,
+    /// `request.default`: the whole body sent when the statement supplies no body field.
+    pub default: Option<Value>,
     /// The resolved body schema.
     pub schema: Value,
     /// The nested object named by `naive_<Prop>` is sent as a JSON string
@@ -95,6 +97,9 @@ pub struct Method {
     /// Row columns from the response schema: (name, type, description).
     pub columns: Vec<(String, ColumnType, String)>,
 }
+
+/// The column a method without a `region` accepts and ignores (`Method::ignores_column`).
+pub const IGNORED_REGION: &str = "region";
 
 /// Header parameters that describe SigV4 itself: computed when signing, never columns.
 const SIGNING_HEADERS: &[&str] = &[
@@ -204,10 +209,8 @@ impl Method {
             .pointer("/request/mediaType")
             .and_then(Value::as_str)
             .map(str::to_string);
-        let base = def
-            .pointer("/request/base")
-            .and_then(Value::as_str)
-            .and_then(|b| serde_json::from_str::<Value>(b).ok());
+        let base = def.pointer("/request/base").and_then(json_block);
+        let default = def.pointer("/request/default").and_then(json_block);
         let request = op.get("requestBody").map(|rb| {
             let rb = schema::resolve(doc, rb, 2);
             let content = rb.get("content").and_then(Value::as_object);
@@ -231,6 +234,7 @@ impl Method {
             RequestSpec {
                 media_type,
                 base: base.clone(),
+                default: default.clone(),
                 schema: schema_v,
                 nested_string_only,
             }
@@ -275,7 +279,11 @@ impl Method {
         let pagination = config
             .and_then(|c| c.get("pagination"))
             .and_then(Pagination::parse)
-            .or_else(|| service.pagination.clone());
+            .or_else(|| service.pagination.clone())
+            .map(|mut p| {
+                p.request_token_type = request_token_type(&p, &params, request.as_ref());
+                p
+            });
         Ok(Method {
             name: name.to_string(),
             operation_id: text(op, "operationId"),
@@ -338,6 +346,51 @@ impl Method {
     pub fn param(&self, column: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == column)
     }
+
+    /// Whether `column` is `region` on a method that has no use for one (its server has no
+    /// `region` variable and no parameter is called so). StackQL accepts such a column and
+    /// sends nothing for it, so scripts written for every resource alike (stackql-deploy
+    /// adds `region = '...'` everywhere) run unchanged; the value never reaches the URL
+    /// or the signature.
+    pub fn ignores_column(&self, column: &str) -> bool {
+        column == IGNORED_REGION && self.param(IGNORED_REGION).is_none()
+    }
+}
+
+/// The JSON type the request declares for the pagination token: the body field's schema
+/// for a body token, the parameter's for a query or header token.
+fn request_token_type(
+    p: &Pagination,
+    params: &[Param],
+    request: Option<&RequestSpec>,
+) -> Option<String> {
+    let schema = match p.request_location {
+        crate::TokenLocation::Body => request?
+            .schema
+            .get("properties")?
+            .get(&p.request_key)?
+            .clone(),
+        _ => params
+            .iter()
+            .find(|q| q.wire_name == p.request_key)?
+            .schema
+            .clone(),
+    };
+    schema.get("type")?.as_str().map(str::to_string)
+}
+
+/// A JSON object written as YAML text (`request.base`, `request.default`). Some documents
+/// wrap it in single quotes (`'{}'`, a literal block holding a quoted scalar): the quotes are
+/// YAML's, not part of the JSON. Anything that is still not a JSON object is not a body.
+fn json_block(v: &Value) -> Option<Value> {
+    let text = v.as_str()?.trim();
+    let unquoted = text
+        .strip_prefix('\'')
+        .and_then(|t| t.strip_suffix('\''))
+        .unwrap_or(text);
+    serde_json::from_str::<Value>(unquoted)
+        .ok()
+        .filter(Value::is_object)
 }
 
 fn provider_display(provider: &str) -> String {

@@ -52,6 +52,9 @@ pub struct Pagination {
     pub request_location: TokenLocation,
     pub response_key: String,
     pub response_location: TokenLocation,
+    /// The JSON `type` the method's request declares for the token (`string`, `integer`,
+    /// ...), filled per method; None when undeclared. A token is sent back in this form.
+    pub request_token_type: Option<String>,
 }
 
 impl Pagination {
@@ -66,6 +69,7 @@ impl Pagination {
             request_location: loc(v.pointer("/requestToken/location").and_then(Value::as_str)),
             response_key: v.pointer("/responseToken/key")?.as_str()?.to_string(),
             response_location: loc(v.pointer("/responseToken/location").and_then(Value::as_str)),
+            request_token_type: None,
         })
     }
 }

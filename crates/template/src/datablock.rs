@@ -125,7 +125,7 @@ pub(crate) fn evaluate(
     let rendered = engine::render(block.text, vars, dialect, line_offset)?;
     let value = match block.kind {
         BlockKind::Json => parse_json(&rendered, block.line)?,
-        BlockKind::Jsonnet => eval_jsonnet(&rendered, block.line, limits)?,
+        BlockKind::Jsonnet => eval_jsonnet(&rendered, block.line, vars, limits)?,
     };
     match value {
         Json::Object(map) => Ok(map),
@@ -176,9 +176,10 @@ fn parse_json(rendered: &str, block_line: usize) -> Result<Json, TemplateError> 
 fn eval_jsonnet(
     rendered: &str,
     block_line: usize,
+    vars: &Vars,
     limits: &crate::JsonnetLimits,
 ) -> Result<Json, TemplateError> {
-    crate::jsonnet::evaluate(rendered, limits).map_err(|message| TemplateError::Jsonnet {
+    crate::jsonnet::evaluate(rendered, vars, limits).map_err(|message| TemplateError::Jsonnet {
         line: block_line,
         message,
     })
@@ -188,6 +189,7 @@ fn eval_jsonnet(
 fn eval_jsonnet(
     _rendered: &str,
     block_line: usize,
+    _vars: &Vars,
     _limits: &crate::JsonnetLimits,
 ) -> Result<Json, TemplateError> {
     Err(TemplateError::JsonnetUnsupported { line: block_line })

@@ -10,6 +10,9 @@
 //! deadline. jrsonnet cannot be interrupted from outside, so a block that
 //! spends its time inside one builtin call keeps that thread busy until the call
 //! returns; writing out the result stops as soon as the caller gave up.
+//!
+//! As in StackQL, `--var` values are the block's jsonnet external variables
+//! (`std.extVar('region')`): every string-valued template variable is one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
@@ -25,16 +28,21 @@ use crate::JsonnetLimits;
 const STACK_SIZE: usize = 64 << 20;
 
 /// Evaluate `source` within `limits`; the error is a message for the user.
-pub(crate) fn evaluate(source: &str, limits: &JsonnetLimits) -> Result<Json, String> {
+pub(crate) fn evaluate(
+    source: &str,
+    vars: &crate::Vars,
+    limits: &JsonnetLimits,
+) -> Result<Json, String> {
     let (tx, rx) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
     let deadline = Instant::now() + limits.timeout;
     let worker = {
         let source = source.to_string();
+        let ext_vars = external_variables(vars);
         let limits = limits.clone();
         let cancel = Arc::clone(&cancel);
         move || {
-            let result = evaluate_here(&source, &limits, deadline, &cancel);
+            let result = evaluate_here(&source, &ext_vars, &limits, deadline, &cancel);
             // The caller may have stopped waiting; nothing to do then.
             let _ = tx.send(result);
         }
@@ -63,17 +71,28 @@ fn too_slow(limits: &JsonnetLimits) -> String {
     )
 }
 
+/// The variables jsonnet sees through `std.extVar`: StackQL passes its `--var` values,
+/// which are strings; `--iqldata` strings come along (a superset breaks no block).
+fn external_variables(vars: &crate::Vars) -> Vec<(String, String)> {
+    vars.iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+        .collect()
+}
+
 fn evaluate_here(
     source: &str,
+    ext_vars: &[(String, String)],
     limits: &JsonnetLimits,
     deadline: Instant,
     cancel: &AtomicBool,
 ) -> Result<Json, String> {
     let _depth = jrsonnet_evaluator::stack::limit_stack_depth(limits.max_call_depth);
     let mut builder = State::builder();
-    builder.context_initializer(jrsonnet_stdlib::ContextInitializer::new(
-        PathResolver::FileName,
-    ));
+    let context = jrsonnet_stdlib::ContextInitializer::new(PathResolver::FileName);
+    for (name, value) in ext_vars {
+        context.add_ext_str(name.as_str().into(), value.as_str().into());
+    }
+    builder.context_initializer(context);
     let state = builder.build();
     let mut budget = Budget {
         limits,

@@ -290,6 +290,23 @@ fn jsonnet_error_is_reported() {
 }
 
 #[test]
+fn var_flags_are_jsonnet_external_variables() {
+    if !cfg!(feature = "jsonnet") {
+        return;
+    }
+    // As in StackQL: `--var region=...` is what `std.extVar('region')` reads.
+    let src = "<<<jsonnet\nlocal r = std.extVar('region');\n{ region: r, zone: r + 'a' }\n>>>\nSELECT {{ region }}, {{ zone }}";
+    let out = render_script(src, &cli(&["region=eu-west-1"])).unwrap();
+    assert_eq!(out, "SELECT 'eu-west-1', 'eu-west-1a'");
+    // A variable nobody passed is still jsonnet's own error, naming it.
+    let err = render_script(src, &Vars::new()).unwrap_err();
+    assert!(
+        matches!(&err, TemplateError::Jsonnet { message, .. } if message.contains("region")),
+        "{err:?}"
+    );
+}
+
+#[test]
 fn vars_from_cli_merges_and_validates() {
     let flags = vec!["a=1".to_string(), "url=http://x?y=z".to_string()];
     let v = vars_from_cli(&flags, Some(r#"{"a": 7, "b": {"c": true}}"#))

@@ -349,6 +349,12 @@ pub fn spawn_binary(extra: &[&std::ffi::OsStr]) -> (std::process::Child, std::ne
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_stackql-emulator"))
         .args(["--port", "0", "--registry"])
         .arg(registry_root())
+        // Tests verify signatures fully, as AWS does.
+        .arg(format!(
+            "--credentials={}:{}",
+            stackql_emulator::DEFAULT_ACCESS_KEY_ID,
+            stackql_emulator::DEFAULT_SECRET_ACCESS_KEY
+        ))
         .args(extra)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
