@@ -4,6 +4,7 @@
 import http.server
 import json
 import threading
+import time
 import uuid
 
 import pandas as pd
@@ -64,13 +65,25 @@ def test_insert_select_delete_with_and_without_await(local):
     assert gone == {"message": "The operation completed successfully"}, gone
     assert listed(local, name) == []
 
+    # Without AWAIT nobody polls: the emulator completes the request after its delay anyway.
     other = image_name()
     sent = local.executeStmt(insert(other, await_=False))
     assert sent == {"message": "The operation was despatched successfully"}, sent
+    assert eventually(lambda: listed(local, other) == [arn(other)])
     deleted = local.executeStmt(
         f"DELETE FROM aws.sagemaker.images "
         f"WHERE data__Identifier = '{arn(other)}' AND region = 'us-east-1'")
     assert deleted == {"message": "The operation was despatched successfully"}, deleted
+    assert eventually(lambda: listed(local, other) == [])
+
+
+def eventually(check, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return check()
 
 
 def test_describe_lists_the_columns(local):

@@ -15,5 +15,7 @@ echo "== cargo test"
 cargo test --workspace --locked
 echo "== fuzzing: templates, splitter, SQL front end, registry loader (time-boxed)"
 scripts/fuzz.sh
+echo "== StackQL's clients (pystackql, stackql-deploy) against our binary and emulator"
+scripts/clients.sh
 echo "== demo (README main job)"
 scripts/demo.sh
