@@ -220,6 +220,7 @@ pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOption
     options.approot = Some(global.approot.clone());
     options.remote_registry = registry_flag::remote(global)?;
     options.auto_pull = !global.offline && registry_flag::pulls_into_root(global)?;
+    options.offline = global.offline;
     Ok(options)
 }
 

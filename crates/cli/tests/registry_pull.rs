@@ -653,6 +653,11 @@ fn offline_never_asks_the_registry() {
     );
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("unknown provider 'demo'"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--offline is set, so it was not pulled"),
+        "the error says why nothing was pulled: {}",
+        r.stderr
+    );
     assert!(server.requests.lock().unwrap().is_empty());
     // --offline=false is the default: the provider is pulled.
     bin_in(

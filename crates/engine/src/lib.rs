@@ -82,6 +82,8 @@ pub struct EngineOptions {
     /// Pull a provider from `remote_registry` the first time a statement names it and it
     /// is not installed (off with `--offline`, and for registries read in place).
     pub auto_pull: bool,
+    /// `--offline`: never pull; an unknown provider's error says the flag is why.
+    pub offline: bool,
     /// `--dryrun`: `execute` plans each statement and answers with its text; nothing is
     /// sent or written (see [`Engine::dry_run`]).
     pub dry_run: bool,
@@ -106,6 +108,7 @@ impl EngineOptions {
             approot: None,
             remote_registry: None,
             auto_pull: false,
+            offline: false,
             dry_run: false,
         }
     }
@@ -254,6 +257,9 @@ impl Engine {
             Registry::open_with_cache(&options.registry_root, options.cache_dir.clone())?;
         if let (true, Some(remote)) = (options.auto_pull, &options.remote_registry) {
             registry = registry.with_fetch(registry_remote::pull_on_first_use(remote.clone()));
+        }
+        if options.offline {
+            registry = registry.offline();
         }
         let registry = Arc::new(registry);
         let credentials = http::CredentialSource::new(options.auth.clone(), options.env.clone());

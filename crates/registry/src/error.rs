@@ -6,11 +6,13 @@ use std::path::{Path, PathBuf};
 pub enum RegistryError {
     #[error("no provider registry at {}: expected a directory holding src/<provider>/<version>/provider.yaml (set --registry or --approot)", root.display())]
     NoRegistry { root: PathBuf },
-    #[error("unknown provider '{name}'{} (registry {})", did_you_mean(suggestions), root.display())]
+    #[error("unknown provider '{name}'{} (registry {}){}", did_you_mean(suggestions), root.display(), if *offline { "; --offline is set, so it was not pulled from the provider registry" } else { "" })]
     UnknownProvider {
         name: String,
         suggestions: Vec<String>,
         root: PathBuf,
+        /// Pulls were switched off by `--offline` (said, so the user knows why none happened).
+        offline: bool,
     },
     #[error("provider '{name}' is not installed in {} and could not be pulled: {message}", root.join("src").display())]
     ProviderNotFetched {

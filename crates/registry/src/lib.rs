@@ -44,6 +44,8 @@ pub struct Registry {
     providers: Mutex<HashMap<String, Arc<Provider>>>,
     cache: Option<cache::Cache>,
     fetch: Option<ProviderFetch>,
+    /// `--offline`: providers missing from `src/` are never fetched, and errors say why.
+    offline: bool,
     /// One fetch at a time, so two statements naming a new provider pull it once.
     fetching: Mutex<()>,
 }
@@ -75,6 +77,7 @@ impl Registry {
             providers: Mutex::new(HashMap::new()),
             cache: cache_dir.map(|d| cache::Cache::new(&d)),
             fetch: None,
+            offline: false,
             fetching: Mutex::new(()),
         })
     }
@@ -82,6 +85,13 @@ impl Registry {
     /// Providers missing from `src/` are fetched with `fetch` the first time they are named.
     pub fn with_fetch(mut self, fetch: ProviderFetch) -> Self {
         self.fetch = Some(fetch);
+        self
+    }
+
+    /// `--offline`: nothing is fetched; an unknown provider's error names the flag.
+    pub fn offline(mut self) -> Self {
+        self.offline = true;
+        self.fetch = None;
         self
     }
 
@@ -120,6 +130,7 @@ impl Registry {
                 name: name.to_string(),
                 suggestions: closest_names(name, known.iter().map(String::as_str)),
                 root: self.root.clone(),
+                offline: self.offline,
             });
         };
         let loaded = Arc::new(Provider::load(
