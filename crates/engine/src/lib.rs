@@ -490,7 +490,10 @@ impl Engine {
 /// `region = 'us-east-1'` or `data__Identifier = '<value>'`.
 pub(crate) fn example_predicate(param: &str, default_region: Option<&str>) -> String {
     if param == "region" {
-        format!("region = '{}'", default_region.unwrap_or("us-east-1"))
+        format!(
+            "region = '{}'",
+            default_region.unwrap_or(stackql_aws_auth::DEFAULT_REGION)
+        )
     } else {
         format!("{param} = '<value>'")
     }
