@@ -19,6 +19,6 @@ mod verify;
 pub use amz_date::{format_amz_date, parse_amz_date};
 pub use credentials::{resolve_credentials, Credentials};
 pub use error::AuthError;
-pub use region::is_region_form;
+pub use region::{is_region_form, DEFAULT_REGION};
 pub use sign::{sign, sign_with, SignOptions};
 pub use verify::{verify, verify_form, verify_with, VerifiedRequest, VerifyError, VerifyOptions};

@@ -1,5 +1,10 @@
 //! The form of an AWS region name, shared by the client (which refuses to put anything
-//! else into an endpoint) and the emulator (which checks credential scopes).
+//! else into an endpoint) and the emulator (which checks credential scopes), and the one
+//! default region both fall back on.
+
+/// The region when nothing names one: the example in messages and generated queries when
+/// the registry gives no default, and the emulator's region for an unscoped request.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Whether `s` has the form of an AWS region: `^[a-z]{2,4}(-[a-z]+)+-[0-9]+$`. The prefix
 /// is 2 to 4 letters because partitions use longer ones (`eusc-de-east-1`, `us-gov-west-1`

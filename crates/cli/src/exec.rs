@@ -7,7 +7,7 @@
 use crate::args::{ExecArgs, GlobalArgs};
 use crate::registry_flag;
 use anyhow::{bail, Context};
-use stackql_engine::{Engine, EngineOptions, Outcome};
+use stackql_engine::{CallBudget, Engine, EngineOptions, Outcome};
 use stackql_output::{write_result, OutputFormat, OutputOptions};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -34,7 +34,7 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     }
     let output_options = output_options(global)?;
 
-    let options = engine_options(global)?;
+    let options = engine_options(global, call_budget(global)?)?;
     let mut engine = Engine::new(options)?;
     if global.dryrun {
         // Every statement is planned before any is printed.
@@ -182,14 +182,25 @@ pub(crate) fn output_options(global: &GlobalArgs) -> anyhow::Result<OutputOption
     })
 }
 
-/// Engine options from the global flags (shared by exec, shell and srv).
-pub(crate) fn engine_options(global: &GlobalArgs) -> anyhow::Result<EngineOptions> {
+/// The bound on requests in flight (`--execution.concurrency.limit`). Made once per
+/// process by its frontend and given to every engine it creates, so the limit holds for
+/// the process as a whole (a server's sessions share it).
+pub(crate) fn call_budget(global: &GlobalArgs) -> anyhow::Result<CallBudget> {
+    Ok(CallBudget::new(global.concurrency_limit()?))
+}
+
+/// Engine options from the global flags (shared by exec, shell and srv); `budget` is the
+/// process's one [`call_budget`].
+pub(crate) fn engine_options(
+    global: &GlobalArgs,
+    budget: CallBudget,
+) -> anyhow::Result<EngineOptions> {
     let mut options = EngineOptions::new(registry_flag::resolve(global)?);
     options.auth = match &global.auth {
         Some(a) => Some(serde_json::from_str(a).context("--auth is not valid JSON")?),
         None => None,
     };
-    options.concurrency = global.concurrency_limit()?;
+    options.budget = budget;
     options.dry_run = global.dryrun;
     // StackQL: any number <= 0 means no limit.
     options.page_limit = match global.page_limit {

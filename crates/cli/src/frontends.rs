@@ -1,26 +1,31 @@
 //! Wiring of `stackql shell` and `stackql srv`: both build engines from the same global
-//! flags as `exec` (through `exec::engine_options`), one per session.
+//! flags as `exec` (through `exec::engine_options`), one per session, all sharing the
+//! process's one call budget (`exec::call_budget`).
 
 use crate::args::GlobalArgs;
 use crate::exec;
 use anyhow::Context;
-use stackql_engine::Engine;
+use stackql_engine::{CallBudget, Engine};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 /// Engines on demand: the shell replaces an abandoned one, the server makes one per session.
+/// Every engine gets a clone of `budget`, so together they stay within the limit.
 fn engine_factory(
     global: Arc<GlobalArgs>,
+    budget: CallBudget,
 ) -> Arc<dyn Fn() -> Result<Engine, Box<dyn std::error::Error + Send + Sync>> + Send + Sync> {
     Arc::new(move || {
-        let options = exec::engine_options(&global).map_err(|e| format!("{e:#}"))?;
+        let options =
+            exec::engine_options(&global, budget.clone()).map_err(|e| format!("{e:#}"))?;
         Ok(Engine::new(options)?)
     })
 }
 
 pub fn shell(global: GlobalArgs) -> anyhow::Result<ExitCode> {
     // Flags are checked once up front so a typo fails before the prompt appears.
-    let options = exec::engine_options(&global)?;
+    let budget = exec::call_budget(&global)?;
+    let options = exec::engine_options(&global, budget.clone())?;
     let config = stackql_shell::ShellConfig {
         registry_root: options.registry_root.clone(),
         output: exec::output_options(&global)?,
@@ -28,7 +33,7 @@ pub fn shell(global: GlobalArgs) -> anyhow::Result<ExitCode> {
         history: global.approot.join(".stackql_history"),
         results: global.results(),
         verbose: global.verbose,
-        engines: engine_factory(Arc::new(global)),
+        engines: engine_factory(Arc::new(global), budget),
     };
     stackql_shell::run(config)?;
     Ok(ExitCode::SUCCESS)
@@ -37,7 +42,9 @@ pub fn shell(global: GlobalArgs) -> anyhow::Result<ExitCode> {
 pub fn srv(global: GlobalArgs, args: stackql_pgserver::SrvArgs) -> anyhow::Result<ExitCode> {
     let listen = &global.listen;
     // Fail at start, not at the first connection, when the registry or flags are wrong.
-    Engine::new(exec::engine_options(&global)?).context("cannot start the engine")?;
+    let budget = exec::call_budget(&global)?;
+    Engine::new(exec::engine_options(&global, budget.clone())?)
+        .context("cannot start the engine")?;
     let tls = match &listen.tls {
         Some(flag) => Some(stackql_pgserver::parse_tls_flag(flag)?),
         None => None,
@@ -60,7 +67,7 @@ pub fn srv(global: GlobalArgs, args: stackql_pgserver::SrvArgs) -> anyhow::Resul
         tls,
         auth,
         dry_run: global.dryrun,
-        engines: engine_factory(Arc::new(global)),
+        engines: engine_factory(Arc::new(global), budget),
     };
     stackql_pgserver::run(config)?;
     Ok(ExitCode::SUCCESS)

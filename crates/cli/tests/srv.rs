@@ -1,16 +1,19 @@
 //! `stackql srv` with the real `psql` client (Debian package postgresql-client): the
 //! reference page's INSERT and SELECT over TLS with SCRAM password authentication, errors
 //! with SQLSTATE codes, `--pgsrv.*` flags refused outside `srv`, `--dryrun`, failed
-//! passwords naming the user, the no-TLS password warning, and a runaway query stopping when
-//! its client goes away.
+//! passwords naming the user, the no-TLS password warning, a runaway query stopping when
+//! its client goes away, and `--execution.concurrency.limit` bounding the whole server.
 
 mod common;
+mod loopback;
 
 use common::*;
+use loopback::{json, Loopback};
 use stackql_testkit::aws_registry;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -323,4 +326,85 @@ fn an_injected_host_receives_nothing_through_srv() {
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
         other => panic!("the injected host was contacted: {other:?}"),
     }
+}
+
+const SIXTEEN_REGIONS: [&str; 16] = [
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "sa-east-1",
+];
+
+#[test]
+fn the_concurrency_limit_bounds_every_session_of_the_server_together() {
+    let reg = aws_registry();
+    // Each listing call is answered after 200 ms; the server counts calls in flight.
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (now, peak) = (in_flight.clone(), most.clone());
+    let api = Loopback::start(move |r, _| {
+        let current = now.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(current, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(200));
+        let region = r.signed_region().unwrap_or_default();
+        now.fetch_sub(1, Ordering::SeqCst);
+        json(
+            200,
+            &format!(
+                r#"{{"TypeName":"AWS::SageMaker::Image","ResourceDescriptions":[{{"Identifier":"img-{region}","Properties":"{{}}"}}]}}"#
+            ),
+        )
+    });
+    let server = srv(
+        reg.root(),
+        &api.url(),
+        &["--execution.concurrency.limit", "4"],
+        None,
+    );
+    let regions = SIXTEEN_REGIONS.map(|r| format!("'{r}'")).join(", ");
+    let sql = format!(
+        "SELECT identifier FROM aws.cloud_control.resources \
+         WHERE data__TypeName = 'AWS::SageMaker::Image' AND region IN ({regions}) \
+         ORDER BY identifier"
+    );
+    // Three sessions at once, each fanning out over 16 regions.
+    let sessions: Vec<_> = (0..3)
+        .map(|_| {
+            let sql = sql.clone();
+            let port = server.port;
+            std::thread::spawn(move || psql(port, "disable", "", &sql))
+        })
+        .collect();
+    let mut expected: Vec<String> = SIXTEEN_REGIONS.iter().map(|r| format!("img-{r}")).collect();
+    expected.sort();
+    for session in sessions {
+        let out = session.join().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+        assert_eq!(rows, expected, "every session gets all its rows");
+    }
+    assert_eq!(api.requests().len(), 48, "one call per region per session");
+    let most = most.load(Ordering::SeqCst);
+    assert!(
+        most <= 4,
+        "{most} calls were in flight at once across the sessions; the limit is 4"
+    );
+    // The bound was used, not avoided by sending one call at a time.
+    assert_eq!(most, 4, "the calls never ran 4 at once");
 }

@@ -12,7 +12,7 @@ pub const DEFAULT_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMP
 pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
 /// The region used when a request carries no credential scope (only possible with
 /// signature verification off).
-pub const DEFAULT_REGION: &str = "us-east-1";
+pub const DEFAULT_REGION: &str = stackql_aws_auth::DEFAULT_REGION;
 
 /// How the emulator runs. `Default` gives the documented defaults.
 #[derive(Debug, Clone)]

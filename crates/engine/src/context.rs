@@ -52,6 +52,8 @@ pub struct Context {
     pub http: HttpClient,
     pub runtime: tokio::runtime::Runtime,
     pub endpoints: Box<dyn EndpointResolver>,
+    /// The budget's limit: how many calls one statement starts at once (each still waits
+    /// for a permit of the budget, which other engines may share).
     pub concurrency: usize,
     pub state: Mutex<StatementState>,
 }

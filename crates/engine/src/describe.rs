@@ -247,7 +247,7 @@ fn server_default(m: &Method, param: &str) -> Option<String> {
         .first()
         .and_then(|s| s.variables.get(param))
         .and_then(|(d, allowed)| d.clone().or_else(|| allowed.first().cloned()))
-        .unwrap_or_else(|| "us-east-1".to_string());
+        .unwrap_or_else(|| stackql_aws_auth::DEFAULT_REGION.to_string());
     Some(format!("'{}'", default.replace('\'', "''")))
 }
 

@@ -254,7 +254,7 @@ fn delete_example(
         .iter()
         .map(|p| {
             let value = if p == "region" {
-                "'us-east-1'".to_string()
+                format!("'{}'", stackql_aws_auth::DEFAULT_REGION)
             } else if p.ends_with("Identifier") && !identifier.is_empty() {
                 format!("'{identifier}'")
             } else {

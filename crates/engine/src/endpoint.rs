@@ -136,7 +136,7 @@ fn example(column: &str, var: &str, server: &Server) -> String {
     let default = server.variables.get(var).and_then(|(d, _)| d.clone());
     let value = match (var, default) {
         (_, Some(d)) => d,
-        ("region", None) => "us-east-1".to_string(),
+        ("region", None) => stackql_aws_auth::DEFAULT_REGION.to_string(),
         _ => "<value>".to_string(),
     };
     format!("{column} = '{value}'")

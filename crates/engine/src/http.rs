@@ -2,6 +2,7 @@
 //! signing name), sends it, turns AWS error bodies into `CallError::Api`, and follows
 //! pagination tokens to the last page.
 
+use crate::budget::CallBudget;
 use crate::error::CallError;
 use crate::request::{Intent, PreparedRequest};
 use crate::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, RetryReason};
@@ -57,7 +58,8 @@ pub struct HttpClient {
     pub retry: RetryPolicy,
     pub limiter: AdaptiveLimiter,
     pub stats: CallStats,
-    permits: tokio::sync::Semaphore,
+    /// Shared with every engine its creator made (see `CallBudget`).
+    budget: CallBudget,
     log_requests: bool,
     cancel: tokio::sync::watch::Sender<bool>,
     /// Pages fetched per listing at most (`--http.response.pageLimit`); None = every page.
@@ -72,7 +74,7 @@ pub struct HttpClient {
 pub struct ClientOptions {
     pub log_requests: bool,
     pub retry: RetryPolicy,
-    pub concurrency: usize,
+    pub budget: CallBudget,
     pub request_timeout: Option<Duration>,
     pub transport: crate::transport::Transport,
     pub page_limit: Option<usize>,
@@ -99,7 +101,7 @@ impl HttpClient {
             retry: options.retry,
             limiter: AdaptiveLimiter::default(),
             stats: CallStats::default(),
-            permits: tokio::sync::Semaphore::new(options.concurrency.max(1)),
+            budget: options.budget,
             log_requests: options.log_requests,
             cancel: tokio::sync::watch::Sender::new(false),
             page_limit: options.page_limit,
@@ -158,12 +160,9 @@ impl HttpClient {
             }
             CallStats::add(&self.stats.requests, 1);
             let result = {
-                // The process-wide bound on requests in flight (--execution.concurrency.limit).
-                let _permit = self
-                    .permits
-                    .acquire()
-                    .await
-                    .expect("semaphore never closed");
+                // The bound on requests in flight across every engine sharing the budget
+                // (--execution.concurrency.limit).
+                let _permit = self.budget.acquire().await;
                 self.call_once(req).await
             };
             let err = match result {

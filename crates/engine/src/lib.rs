@@ -5,6 +5,7 @@
 //! awaited to their final status.
 
 mod awaiter;
+mod budget;
 mod catalog;
 mod context;
 mod decode;
@@ -25,6 +26,7 @@ mod userobj;
 mod values;
 mod vtab;
 
+pub use budget::CallBudget;
 pub use error::{CallError, EngineError, FailedCall};
 pub use mutation::{Completion, MutationResult};
 pub use request::{EndpointResolver, EnvEndpoints, PreparedRequest};
@@ -53,8 +55,9 @@ pub struct EngineOptions {
     pub registry_root: PathBuf,
     /// The whole `--auth` JSON (keyed by provider name).
     pub auth: Option<Value>,
-    /// Calls in flight at once per statement.
-    pub concurrency: usize,
+    /// Requests in flight at once (`--execution.concurrency.limit`): engines given clones of
+    /// one budget share it, so a server's sessions together stay within the limit.
+    pub budget: CallBudget,
     /// Pages per listing at most; None follows every page.
     pub page_limit: Option<usize>,
     /// Bytes one response may have (`--http.response.maxBytes`).
@@ -94,7 +97,7 @@ impl EngineOptions {
         EngineOptions {
             registry_root,
             auth: None,
-            concurrency: 16,
+            budget: CallBudget::new(16),
             page_limit: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             request_timeout: Some(Duration::from_secs(45)),
@@ -267,7 +270,7 @@ impl Engine {
             http::ClientOptions {
                 log_requests: options.log_requests,
                 retry: options.retry.clone(),
-                concurrency: options.concurrency,
+                budget: options.budget.clone(),
                 request_timeout: options.request_timeout,
                 transport: options.transport.clone(),
                 page_limit: options.page_limit,
@@ -288,7 +291,7 @@ impl Engine {
             endpoints: Box::new(request::EnvEndpoints {
                 lookup: options.env.clone(),
             }),
-            concurrency: options.concurrency.max(1),
+            concurrency: options.budget.limit(),
             state: Default::default(),
         });
         let conn = Connection::open_in_memory().map_err(|e| EngineError::Sqlite(e.to_string()))?;
@@ -493,7 +496,10 @@ impl Engine {
 /// `region = 'us-east-1'` or `data__Identifier = '<value>'`.
 pub(crate) fn example_predicate(param: &str, default_region: Option<&str>) -> String {
     if param == "region" {
-        format!("region = '{}'", default_region.unwrap_or("us-east-1"))
+        format!(
+            "region = '{}'",
+            default_region.unwrap_or(stackql_aws_auth::DEFAULT_REGION)
+        )
     } else {
         format!("{param} = '<value>'")
     }

@@ -400,7 +400,7 @@ fn where_how(m: &str) -> String {
 
 fn example_value(param: &str) -> String {
     if param.starts_with("region") {
-        "'us-east-1'".into()
+        format!("'{}'", stackql_aws_auth::DEFAULT_REGION)
     } else {
         "'<value>'".into()
     }
