@@ -37,7 +37,8 @@ fn throttled_calls_are_retried_and_the_result_is_complete() {
         ..EmulatorConfig::default()
     });
     let url = emu.url();
-    let retry_flags = ["--http.retry.maxAttempts", "12"];
+    // 20 attempts: a call throttled every time (0.5^20) cannot make the test flaky.
+    let retry_flags = ["--http.retry.maxAttempts", "20"];
     for i in 0..6 {
         let sql = format!(
             "INSERT /*+ AWAIT */ INTO aws.sagemaker.images (ImageName, ImageRoleArn, region) SELECT 'img-{i}', '{ROLE}', 'us-east-1'"
