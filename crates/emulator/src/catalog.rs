@@ -248,6 +248,51 @@ mod tests {
         );
     }
 
+    /// Over every type of the real snapshot: generated ARNs name a lowercase service, the
+    /// type's own ([`crate::arn::service_namespace`]) unless the property's own pattern
+    /// demands another (a role's `iam`, a key's `kms`).
+    #[test]
+    fn every_generated_arn_names_its_own_service() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/registry");
+        let catalog = Catalog::scan(&root).expect("registry snapshot beside the checkout");
+        let ids = crate::ids::IdGen::seeded(1);
+        let mut names: Vec<String> = catalog.index.as_ref().unwrap().keys().cloned().collect();
+        names.sort();
+        let mut arns = 0;
+        for type_name in names {
+            let TypeLookup::Schema(schema) = catalog.lookup(&type_name).unwrap() else {
+                continue;
+            };
+            let mut model = serde_json::json!({});
+            schema.generate_read_only(
+                &mut model,
+                &crate::schema::GenerationContext {
+                    account_id: "123456789012",
+                    region: "eu-west-1",
+                    ids: &ids,
+                    now: std::time::SystemTime::now(),
+                },
+            );
+            let own = schema.arn_service();
+            for (prop, value) in model.as_object().unwrap() {
+                let Some(arn) = value.as_str().filter(|v| v.starts_with("arn:")) else {
+                    continue;
+                };
+                arns += 1;
+                let service = arn.split(':').nth(2).unwrap_or_default();
+                assert_eq!(service, service.to_ascii_lowercase(), "{type_name} {prop}");
+                if service != own {
+                    let pattern = schema.property_pattern(prop).unwrap_or_default();
+                    assert!(
+                        pattern.contains(&format!(":{service}:")),
+                        "{type_name} {prop}: {arn} is neither {own} nor its pattern's {pattern}"
+                    );
+                }
+            }
+        }
+        assert!(arns > 800, "only {arns} ARNs generated");
+    }
+
     #[test]
     fn finds_type_names_in_text() {
         let text = "  Image:\n    x-type-name: AWS::SageMaker::Image\n  r:\n    x-cfn-type-name: 'AWS::SageMaker::Image'\n    x-cfn-type-name: AWS::EKS::Cluster\n    x-type-name: notatype\n";

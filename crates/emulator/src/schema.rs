@@ -543,12 +543,9 @@ impl TypeSchema {
 
     /// The ARN a create handler would give read-only property `prop`.
     fn arn(&self, prop: &str, ctx: &GenerationContext<'_>, name: &str, uuid: &str) -> String {
-        let pattern = self
-            .property_schema(prop)
-            .and_then(|s| s.get("pattern"))
-            .and_then(Value::as_str);
+        let pattern = self.property_pattern(prop);
         let compiled = pattern.and_then(|p| self.pattern(p));
-        let permission_service = self.permission_service();
+        let permission_service = Some(self.arn_service());
         crate::arn::generate(&crate::arn::ArnRequest {
             type_name: &self.type_name,
             property: prop,
@@ -564,7 +561,7 @@ impl TypeSchema {
 
     /// The service namespace of the type's ARNs, from its create permissions (see
     /// [`crate::arn::service_namespace`]).
-    fn permission_service(&self) -> Option<String> {
+    pub(crate) fn arn_service(&self) -> String {
         let create = self
             .root()
             .get("x-required-permissions")
@@ -575,7 +572,12 @@ impl TypeSchema {
             .flatten()
             .filter_map(Value::as_str)
             .collect();
-        Some(crate::arn::service_namespace(&self.type_name, &actions))
+        crate::arn::service_namespace(&self.type_name, &actions)
+    }
+
+    /// The `pattern` of top-level property `prop`, if any.
+    pub(crate) fn property_pattern(&self, prop: &str) -> Option<&str> {
+        self.property_schema(prop)?.get("pattern")?.as_str()
     }
 
     /// The resolved schema of top-level property `prop`.
