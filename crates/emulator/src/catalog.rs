@@ -293,6 +293,32 @@ mod tests {
         assert!(arns > 800, "only {arns} ARNs generated");
     }
 
+    /// Over every type of the real snapshot whose `Tags` is a map: `{"team": "x"}` passes.
+    #[test]
+    fn tag_maps_are_accepted_wherever_the_schema_has_one() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/registry");
+        let catalog = Catalog::scan(&root).expect("registry snapshot beside the checkout");
+        let mut names: Vec<String> = catalog.index.as_ref().unwrap().keys().cloned().collect();
+        names.sort();
+        let mut maps = 0;
+        for type_name in names {
+            let TypeLookup::Schema(schema) = catalog.lookup(&type_name).unwrap() else {
+                continue;
+            };
+            if !schema.property_is_map("Tags") {
+                continue;
+            }
+            maps += 1;
+            let errors = schema
+                .validate_create(&serde_json::json!({"Tags": {"team": "x"}}))
+                .err()
+                .unwrap_or_default();
+            let on_tags: Vec<&String> = errors.iter().filter(|e| e.contains("Tags")).collect();
+            assert!(on_tags.is_empty(), "{type_name}: {on_tags:?}");
+        }
+        assert!(maps > 90, "only {maps} types with a Tags map");
+    }
+
     #[test]
     fn finds_type_names_in_text() {
         let text = "  Image:\n    x-type-name: AWS::SageMaker::Image\n  r:\n    x-cfn-type-name: 'AWS::SageMaker::Image'\n    x-cfn-type-name: AWS::EKS::Cluster\n    x-type-name: notatype\n";

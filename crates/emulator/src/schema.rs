@@ -580,6 +580,14 @@ impl TypeSchema {
         self.property_schema(prop)?.get("pattern")?.as_str()
     }
 
+    /// Whether top-level property `prop` is a map: an object whose keys follow patterns.
+    #[cfg(test)]
+    pub(crate) fn property_is_map(&self, prop: &str) -> bool {
+        self.property_schema(prop).is_some_and(|s| {
+            s.get("patternProperties").is_some() || s.get("x-patternProperties").is_some()
+        })
+    }
+
     /// The resolved schema of top-level property `prop`.
     fn property_schema(&self, prop: &str) -> Option<&Value> {
         let schema = self.root().get("properties")?.get(prop)?;
