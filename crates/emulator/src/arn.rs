@@ -7,9 +7,11 @@
 //!    are read from the regex, and every candidate is tested against it, so a generated ARN
 //!    always passes the validation the schema itself describes;
 //! 3. otherwise `arn:aws:<service>:<region>:<account>:<kebab-type>/<name>`, the service
-//!    being the IAM prefix most of the type's create permissions use (`states` for
-//!    StepFunctions, `elasticloadbalancing` for ElasticLoadBalancingV2), else the type's
-//!    namespace in lowercase.
+//!    being the type's own namespace ([`service_namespace`]): `AWS::<Service>::<Type>` in
+//!    lowercase, or the IAM prefix of the create action naming the type where the service
+//!    uses another (`states` for StepFunctions, `elasticloadbalancing` for
+//!    ElasticLoadBalancingV2). Never the prefix of some other service the handler calls
+//!    (`s3:GetObject`, `kms:Decrypt`, `logs:...`), and always lowercase.
 
 use std::sync::LazyLock;
 
@@ -23,7 +25,7 @@ pub struct ArnRequest<'a> {
     pub pattern: Option<&'a str>,
     /// `pattern` compiled; `None` when absent or beyond the `regex` crate.
     pub compiled: Option<&'a Regex>,
-    /// The IAM prefix most create permissions use (`sagemaker`, `states`).
+    /// The service namespace from the type's create permissions (`sagemaker`, `states`).
     pub permission_service: Option<&'a str>,
     pub region: &'a str,
     pub account: &'a str,
@@ -172,6 +174,31 @@ pub fn generate(req: &ArnRequest<'_>) -> String {
         }
     }
     first
+}
+
+/// The ARN service namespace of `AWS::<Service>::<Type>`, given the IAM actions its create
+/// handler needs. The namespace in lowercase when it is itself one of their prefixes
+/// (`batch`, though the registry writes `Batch:CreateJobQueue`); else the prefix of the
+/// first action naming the type (`states:CreateStateMachine`, `geo:CreateMap`); else the
+/// namespace in lowercase. Actions on other services (`s3:GetObject` for
+/// Amplify::Branch, `kms:Encrypt` for ImageBuilder::Component) never name it.
+pub fn service_namespace(type_name: &str, create_actions: &[&str]) -> String {
+    let mut parts = type_name.split("::").skip(1);
+    let namespace = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let short = parts.next().unwrap_or_default().to_ascii_lowercase();
+    let split: Vec<(String, String)> = create_actions
+        .iter()
+        .filter_map(|a| a.split_once(':'))
+        .map(|(prefix, op)| (prefix.to_ascii_lowercase(), op.to_ascii_lowercase()))
+        .collect();
+    if split.iter().any(|(prefix, _)| *prefix == namespace) || short.is_empty() {
+        return namespace;
+    }
+    split
+        .into_iter()
+        .find(|(_, op)| op.contains(&short))
+        .map(|(prefix, _)| prefix)
+        .unwrap_or(namespace)
 }
 
 /// Literals read from an ARN pattern.
@@ -351,6 +378,37 @@ mod tests {
             generate(&r),
             "arn:aws:elasticloadbalancing:eu-west-1:123456789012:target-group/thing"
         );
+    }
+
+    #[test]
+    fn service_namespace_is_the_types_own() {
+        let cases: [(&str, &[&str], &str); 6] = [
+            (
+                "AWS::Amplify::Branch",
+                &["s3:GetObject", "s3:GetObjectAcl", "amplify:CreateBranch"],
+                "amplify",
+            ),
+            (
+                "AWS::ImageBuilder::Component",
+                &["kms:Encrypt", "kms:Decrypt", "imagebuilder:CreateComponent"],
+                "imagebuilder",
+            ),
+            ("AWS::Batch::JobQueue", &["Batch:CreateJobQueue"], "batch"),
+            (
+                "AWS::StepFunctions::StateMachine",
+                &["iam:PassRole", "states:CreateStateMachine"],
+                "states",
+            ),
+            (
+                "AWS::ElasticLoadBalancingV2::TargetGroup",
+                &["elasticloadbalancing:CreateTargetGroup"],
+                "elasticloadbalancing",
+            ),
+            ("AWS::B2BI::Transformer", &["logs:CreateLogGroup"], "b2bi"),
+        ];
+        for (type_name, actions, want) in cases {
+            assert_eq!(service_namespace(type_name, actions), want, "{type_name}");
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub enum TypeLookup {
     NotFound,
 }
 
-/// Type name -> the service documents that name it, in provider order.
+/// Type name -> the service documents that name it, preferred first ([`DocumentRank`]).
 type TypeIndex = HashMap<String, Vec<PathBuf>>;
 
 #[derive(Debug)]
@@ -99,35 +99,70 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn scan_root(root: &Path) -> Result<TypeIndex, EmulatorError> {
     let src = root.join("src");
-    let providers = sorted_dirs(&src)?;
-    let mut index: TypeIndex = HashMap::new();
-    for provider in providers {
+    let mut documents: Vec<(DocumentRank, PathBuf)> = Vec::new();
+    for provider in sorted_dirs(&src)? {
+        let provider_name = dir_name(&provider);
         for version in sorted_dirs(&provider)? {
             let services = version.join("services");
             let Ok(entries) = std::fs::read_dir(&services) else {
                 continue;
             };
-            let mut files: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-                .collect();
-            files.sort();
-            for file in files {
-                let text =
-                    std::fs::read_to_string(&file).map_err(|source| EmulatorError::Registry {
-                        path: file.clone(),
-                        message: source.to_string(),
-                    })?;
-                for name in type_names_in(&text) {
-                    let paths = index.entry(name).or_default();
-                    if !paths.contains(&file) {
-                        paths.push(file.clone());
-                    }
-                }
+            let rank = DocumentRank::new(&provider_name, &dir_name(&version));
+            documents.extend(
+                entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                    .map(|p| (rank.clone(), p)),
+            );
+        }
+    }
+    documents.sort();
+    let mut index: TypeIndex = HashMap::new();
+    for (_, file) in documents {
+        let text = std::fs::read_to_string(&file).map_err(|source| EmulatorError::Registry {
+            path: file.clone(),
+            message: source.to_string(),
+        })?;
+        for name in type_names_in(&text) {
+            let paths = index.entry(name).or_default();
+            if !paths.contains(&file) {
+                paths.push(file.clone());
             }
         }
     }
     Ok(index)
+}
+
+/// The provider whose documents are generated from the CloudFormation registry for Cloud
+/// Control itself; `aws` carries older copies of many of the same types.
+const CLOUD_CONTROL_PROVIDER: &str = "awscc";
+
+/// Which document's schema a type is validated against when several providers describe
+/// it. A Cloud Control request does not say which provider the client used, so the
+/// newest schema wins: the most recent registry version first (`vYY.MM.NNNNN` sorts by
+/// date), then, between equal versions, the Cloud Control provider, then provider name.
+/// Sorting ascending puts the preferred document first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct DocumentRank {
+    newest_first: std::cmp::Reverse<String>,
+    not_cloud_control: bool,
+    provider: String,
+}
+
+impl DocumentRank {
+    fn new(provider: &str, version: &str) -> Self {
+        DocumentRank {
+            newest_first: std::cmp::Reverse(version.to_string()),
+            not_cloud_control: provider != CLOUD_CONTROL_PROVIDER,
+            provider: provider.to_string(),
+        }
+    }
+}
+
+fn dir_name(dir: &Path) -> String {
+    dir.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>, EmulatorError> {
@@ -188,6 +223,101 @@ fn load_schemas(path: &Path) -> Result<Arc<Value>, EmulatorError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn newest_version_then_cloud_control_provider_first() {
+        let mut ranks = [
+            DocumentRank::new("aws", "v24.05.00001"),
+            DocumentRank::new("awscc", "v24.01.00001"),
+            DocumentRank::new("awscc", "v24.05.00001"),
+            DocumentRank::new("other", "v24.05.00001"),
+        ];
+        ranks.sort();
+        let order: Vec<(&str, &str)> = ranks
+            .iter()
+            .map(|r| (r.provider.as_str(), r.newest_first.0.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                ("awscc", "v24.05.00001"),
+                ("aws", "v24.05.00001"),
+                ("other", "v24.05.00001"),
+                ("awscc", "v24.01.00001"),
+            ]
+        );
+    }
+
+    /// Over every type of the real snapshot: generated ARNs name a lowercase service, the
+    /// type's own ([`crate::arn::service_namespace`]) unless the property's own pattern
+    /// demands another (a role's `iam`, a key's `kms`).
+    #[test]
+    fn every_generated_arn_names_its_own_service() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/registry");
+        let catalog = Catalog::scan(&root).expect("registry snapshot beside the checkout");
+        let ids = crate::ids::IdGen::seeded(1);
+        let mut names: Vec<String> = catalog.index.as_ref().unwrap().keys().cloned().collect();
+        names.sort();
+        let mut arns = 0;
+        for type_name in names {
+            let TypeLookup::Schema(schema) = catalog.lookup(&type_name).unwrap() else {
+                continue;
+            };
+            let mut model = serde_json::json!({});
+            schema.generate_read_only(
+                &mut model,
+                &crate::schema::GenerationContext {
+                    account_id: "123456789012",
+                    region: "eu-west-1",
+                    ids: &ids,
+                    now: std::time::SystemTime::now(),
+                },
+            );
+            let own = schema.arn_service();
+            for (prop, value) in model.as_object().unwrap() {
+                let Some(arn) = value.as_str().filter(|v| v.starts_with("arn:")) else {
+                    continue;
+                };
+                arns += 1;
+                let service = arn.split(':').nth(2).unwrap_or_default();
+                assert_eq!(service, service.to_ascii_lowercase(), "{type_name} {prop}");
+                if service != own {
+                    let pattern = schema.property_pattern(prop).unwrap_or_default();
+                    assert!(
+                        pattern.contains(&format!(":{service}:")),
+                        "{type_name} {prop}: {arn} is neither {own} nor its pattern's {pattern}"
+                    );
+                }
+            }
+        }
+        assert!(arns > 800, "only {arns} ARNs generated");
+    }
+
+    /// Over every type of the real snapshot whose `Tags` is a map: `{"team": "x"}` passes.
+    #[test]
+    fn tag_maps_are_accepted_wherever_the_schema_has_one() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/registry");
+        let catalog = Catalog::scan(&root).expect("registry snapshot beside the checkout");
+        let mut names: Vec<String> = catalog.index.as_ref().unwrap().keys().cloned().collect();
+        names.sort();
+        let mut maps = 0;
+        for type_name in names {
+            let TypeLookup::Schema(schema) = catalog.lookup(&type_name).unwrap() else {
+                continue;
+            };
+            if !schema.property_is_map("Tags") {
+                continue;
+            }
+            maps += 1;
+            let errors = schema
+                .validate_create(&serde_json::json!({"Tags": {"team": "x"}}))
+                .err()
+                .unwrap_or_default();
+            let on_tags: Vec<&String> = errors.iter().filter(|e| e.contains("Tags")).collect();
+            assert!(on_tags.is_empty(), "{type_name}: {on_tags:?}");
+        }
+        assert!(maps > 90, "only {maps} types with a Tags map");
+    }
 
     #[test]
     fn finds_type_names_in_text() {

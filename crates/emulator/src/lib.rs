@@ -31,6 +31,17 @@
 //! - Errors carry `__type`, `Message`, `x-amzn-ErrorType`, `x-amzn-RequestId`; statuses are
 //!   awsJson1.0's (400 client, 500 fault) because the model gives none (see [`wire`]).
 //! - State is kept per account and region; the region is the credential scope's.
+//! - A type several providers describe (`AWS::Batch::JobQueue` is in `aws` and `awscc`) is
+//!   validated against the newest schema: the most recent registry version, and between
+//!   equal versions the `awscc` provider's, which is generated from the CloudFormation
+//!   registry for Cloud Control itself (the `aws` provider keeps older copies). A Cloud
+//!   Control request does not say which provider the client used, and the newest schema is
+//!   the one AWS's handlers enforce today.
+//! - Map properties (`Tags` as `{"team": "x"}`) follow `patternProperties`, which the
+//!   registry spells `x-patternProperties`: both are honoured.
+//! - Identifiers: read-only `AccountId`/`Region` parts are the request's account and region;
+//!   an identifier part nested in a property the client writes (`Schedule/ScheduleId`) is
+//!   required, as no handler could invent it.
 //! - Signatures ([`AcceptedKeys`]): `stackql emulator` accepts any access key and checks
 //!   the signature's form, scope and date; `--credentials` (and the library default, the
 //!   documented test pair) verifies them in full.

@@ -34,6 +34,9 @@ pub struct TypeSchema {
     patterns: Mutex<HashMap<String, Option<Arc<Regex>>>>,
 }
 
+/// The schema that accepts anything (JSON Schema `true`).
+static ANY_VALUE: Value = Value::Bool(true);
+
 /// Where values a handler would fill in come from.
 pub struct GenerationContext<'a> {
     pub account_id: &'a str,
@@ -179,10 +182,38 @@ impl TypeSchema {
             }
         }
         self.validate_body(obj, &mut errors);
+        self.require_nested_identifiers(model, &mut errors);
         if errors.is_empty() {
             Ok(())
         } else {
             Err(errors)
+        }
+    }
+
+    /// An identifier part nested in a property the client writes (`Schedule/ScheduleId` of
+    /// QuickSight::RefreshSchedule) is the client's to choose: no handler could invent it,
+    /// and without it the resource could not be found by its identifier. Its absence is
+    /// reported as everit reports a missing required key, at the deepest object present.
+    fn require_nested_identifiers(&self, model: &Value, errors: &mut Vec<String>) {
+        for part in &self.primary_identifier {
+            let nested = part.len() > 1 && !part.iter().any(|s| s == "*");
+            if !nested || self.read_only.contains(part) || !get_paths(model, part).is_empty() {
+                continue;
+            }
+            let mut parent = model;
+            let mut at = vec!["#".to_string()];
+            for key in part {
+                match parent.get(key) {
+                    Some(child) => {
+                        parent = child;
+                        at.push(key.clone());
+                    }
+                    None => {
+                        errors.push(format!("{}: required key [{key}] not found", at.join("/")));
+                        break;
+                    }
+                }
+            }
         }
     }
 
@@ -240,6 +271,12 @@ impl TypeSchema {
             let Some(name) = r.strip_prefix("#/components/schemas/") else {
                 break;
             };
+            // A property cannot hold its whole resource: such a `$ref` names a nested
+            // definition the registry merged into the root by name (`aws`'s
+            // CloudFront::MonitoringSubscription). Its real shape is unknown: accept.
+            if name == self.schema_name {
+                return &ANY_VALUE;
+            }
             match self.components["schemas"].get(name) {
                 Some(target) => schema = target,
                 None => break,
@@ -252,7 +289,7 @@ impl TypeSchema {
         let mut cache = self.patterns.lock().unwrap_or_else(|p| p.into_inner());
         cache
             .entry(pattern.to_string())
-            .or_insert_with(|| Regex::new(pattern).ok().map(Arc::new))
+            .or_insert_with(|| bounded_regex(pattern).map(Arc::new))
             .clone()
     }
 
@@ -402,7 +439,11 @@ impl TypeSchema {
             }
         }
         let props = schema.get("properties").and_then(Value::as_object);
-        let pattern_props = schema.get("patternProperties").and_then(Value::as_object);
+        // The registry writes JSON Schema's `patternProperties` as `x-patternProperties`.
+        let pattern_props = ["patternProperties", "x-patternProperties"]
+            .iter()
+            .filter_map(|k| schema.get(*k).and_then(Value::as_object))
+            .flatten();
         let closed = schema.get("additionalProperties") == Some(&Value::Bool(false));
         for (key, value) in obj {
             let child = format!("{path}/{key}");
@@ -411,7 +452,7 @@ impl TypeSchema {
                 matched = true;
                 self.validate_value(value, s, &child, errors, depth + 1);
             }
-            for (pattern, s) in pattern_props.into_iter().flatten() {
+            for (pattern, s) in pattern_props.clone() {
                 if self.pattern(pattern).is_none_or(|re| re.is_match(key)) {
                     matched = true;
                     self.validate_value(value, s, &child, errors, depth + 1);
@@ -425,8 +466,8 @@ impl TypeSchema {
 
     /// Fills the read-only properties a create handler would set: ARNs (`...Arn`, in the
     /// service's format, see [`crate::arn`]), timestamps (`CreationTime`, `LastModifiedTime`,
-    /// `format: date-time`: the time of the request), and any missing top-level part of the
-    /// primary identifier. Other read-only values (statuses, counts) are left out rather than
+    /// `format: date-time`: the time of the request), the request's account and region
+    /// (`AccountId`, `Region`), and any missing top-level part of the primary identifier. Other read-only values (statuses, counts) are left out rather than
     /// invented: a real handler's value could not be guessed from the schema.
     pub fn generate_read_only(&self, model: &mut Value, ctx: &GenerationContext<'_>) {
         let Some(obj) = model.as_object_mut() else {
@@ -437,14 +478,20 @@ impl TypeSchema {
         for p in self.read_only.iter().chain(self.primary_identifier.iter()) {
             if p.len() == 1 && !obj.contains_key(&p[0]) && !to_fill.contains(&p[0]) {
                 let is_identifier = self.primary_identifier.contains(p);
-                if is_identifier || p[0].ends_with("Arn") || self.timestamp_kind(&p[0]).is_some() {
+                if is_identifier
+                    || p[0].ends_with("Arn")
+                    || self.request_scope_value(&p[0], ctx).is_some()
+                    || self.timestamp_kind(&p[0]).is_some()
+                {
                     to_fill.push(p[0].clone());
                 }
             }
         }
         let uuid = ctx.ids.uuid();
         for prop in to_fill {
-            let value = if prop.ends_with("Arn") {
+            let value = if let Some(scope) = self.request_scope_value(&prop, ctx) {
+                Value::String(scope.to_string())
+            } else if prop.ends_with("Arn") {
                 Value::String(self.arn(&prop, ctx, &name, &uuid))
             } else if let Some(kind) = self.timestamp_kind(&prop) {
                 kind.value(ctx.now)
@@ -457,6 +504,23 @@ impl TypeSchema {
                 Value::String(ctx.ids.short_id())
             };
             obj.insert(prop, value);
+        }
+    }
+
+    /// The request's account for `AccountId`-like properties and its region for `Region`:
+    /// the resource lives where it was created, and a generated value would make an
+    /// identifier made of them (ARCZonalShift::AutoshiftObserverNotificationStatus) point
+    /// nowhere.
+    fn request_scope_value<'c>(&self, prop: &str, ctx: &GenerationContext<'c>) -> Option<&'c str> {
+        if self.property_is_nonstring(prop) {
+            return None;
+        }
+        if prop.ends_with("AccountId") {
+            Some(ctx.account_id)
+        } else if prop == "Region" || prop == "AwsRegion" {
+            Some(ctx.region)
+        } else {
+            None
         }
     }
 
@@ -479,12 +543,9 @@ impl TypeSchema {
 
     /// The ARN a create handler would give read-only property `prop`.
     fn arn(&self, prop: &str, ctx: &GenerationContext<'_>, name: &str, uuid: &str) -> String {
-        let pattern = self
-            .property_schema(prop)
-            .and_then(|s| s.get("pattern"))
-            .and_then(Value::as_str);
+        let pattern = self.property_pattern(prop);
         let compiled = pattern.and_then(|p| self.pattern(p));
-        let permission_service = self.permission_service();
+        let permission_service = Some(self.arn_service());
         crate::arn::generate(&crate::arn::ArnRequest {
             type_name: &self.type_name,
             property: prop,
@@ -498,26 +559,33 @@ impl TypeSchema {
         })
     }
 
-    /// The IAM prefix most of the type's create permissions use: the service namespace in
-    /// ARNs (`states:CreateStateMachine` for AWS::StepFunctions::StateMachine). Ties go to
-    /// the first prefix listed, which is the service's own in the registry.
-    fn permission_service(&self) -> Option<String> {
-        let create = self.root().get("x-required-permissions")?.get("create")?;
-        let mut counts: Vec<(&str, usize)> = Vec::new();
-        for action in create.as_array()?.iter().filter_map(Value::as_str) {
-            let Some((prefix, _)) = action.split_once(':') else {
-                continue;
-            };
-            match counts.iter_mut().find(|(p, _)| *p == prefix) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((prefix, 1)),
-            }
-        }
-        let best = counts.iter().map(|(_, n)| *n).max()?;
-        counts
-            .iter()
-            .find(|(_, n)| *n == best)
-            .map(|(p, _)| p.to_string())
+    /// The service namespace of the type's ARNs, from its create permissions (see
+    /// [`crate::arn::service_namespace`]).
+    pub(crate) fn arn_service(&self) -> String {
+        let create = self
+            .root()
+            .get("x-required-permissions")
+            .and_then(|p| p.get("create"))
+            .and_then(Value::as_array);
+        let actions: Vec<&str> = create
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        crate::arn::service_namespace(&self.type_name, &actions)
+    }
+
+    /// The `pattern` of top-level property `prop`, if any.
+    pub(crate) fn property_pattern(&self, prop: &str) -> Option<&str> {
+        self.property_schema(prop)?.get("pattern")?.as_str()
+    }
+
+    /// Whether top-level property `prop` is a map: an object whose keys follow patterns.
+    #[cfg(test)]
+    pub(crate) fn property_is_map(&self, prop: &str) -> bool {
+        self.property_schema(prop).is_some_and(|s| {
+            s.get("patternProperties").is_some() || s.get("x-patternProperties").is_some()
+        })
     }
 
     /// The resolved schema of top-level property `prop`.
@@ -619,6 +687,16 @@ impl TypeSchema {
         }
         out
     }
+}
+
+/// Compiles a schema's pattern within a fixed budget: patterns come from documents, and a
+/// huge one must not cost the emulator its memory. `None` (not enforced) beyond it.
+fn bounded_regex(pattern: &str) -> Option<Regex> {
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .dfa_size_limit(1 << 20)
+        .build()
+        .ok()
 }
 
 fn changed(paths: &[PropPath], old: &Value, new: &Value) -> Vec<String> {

@@ -40,6 +40,18 @@ pub fn registry_config() -> EmulatorConfig {
     }
 }
 
+/// A temporary registry root holding only `providers` of the snapshot, symlinked (never
+/// copied); it lives as long as the returned directory.
+pub fn registry_with(providers: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    for p in providers {
+        std::os::unix::fs::symlink(registry_root().join("src").join(p), src.join(p)).unwrap();
+    }
+    dir
+}
+
 pub const IMAGE: &str = "AWS::SageMaker::Image";
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/sagemaker-role";
 
