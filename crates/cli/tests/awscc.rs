@@ -1,5 +1,7 @@
 //! The current `awscc` snapshot: `images_list_only` lists, `images` reads one image by
-//! Identifier, and INSERT names DesiredState's properties as columns (`naive_DesiredState`).
+//! Identifier, and INSERT names DesiredState's properties as columns (`naive_DesiredState`):
+//! an empty DesiredState, JSON properties typed through `oneOf`, and properties named like
+//! a CreateResource field.
 
 mod common;
 
@@ -112,4 +114,109 @@ fn regions_of_an_in_list_are_all_fetched() {
     );
     let lists = ops(&emu.journal(), "ListResources").len();
     assert_eq!(lists, 3, "one listing per region of the IN list");
+}
+
+/// The DesiredState of the only CreateResource in the journal, parsed from its JSON string.
+fn desired_state(emu: &stackql_testkit::Emulator) -> (Value, Value) {
+    let journal = emu.journal();
+    let c = ops(&journal, "CreateResource");
+    assert_eq!(c.len(), 1);
+    assert_cloud_control_wire(c[0], "CreateResource", "us-west-2");
+    let b = write_body(c[0]);
+    let desired = serde_json::from_str(b["DesiredState"].as_str().expect("a JSON string"))
+        .expect("DesiredState is JSON");
+    (b, desired)
+}
+
+#[test]
+fn an_insert_naming_no_property_sends_an_empty_desired_state() {
+    let reg = shared_registry();
+    let emu = emulator(&reg, 20);
+    let run = stackql(
+        &reg,
+        Some(&emu.url()),
+        &[
+            "exec",
+            "INSERT /*+ AWAIT */ INTO awscc.apigateway.rest_apis (region) SELECT 'us-west-2'",
+        ],
+    )
+    .ok();
+    assert_eq!(run.stderr, "The operation completed successfully\n");
+    let (b, desired) = desired_state(&emu);
+    assert_eq!(b["TypeName"], "AWS::ApiGateway::RestApi");
+    assert_eq!(desired, json!({}));
+}
+
+#[test]
+fn one_of_json_properties_are_embedded_as_json() {
+    let reg = shared_registry();
+    let emu = emulator(&reg, 20);
+    // KeySchema is `oneOf: [array, object]`: the SQL string is parsed, not sent as text.
+    let insert = "INSERT /*+ AWAIT */ INTO awscc.dynamodb.tables \
+         (TableName, KeySchema, AttributeDefinitions, BillingMode, region) SELECT 't1', \
+         '[{\"AttributeName\":\"id\",\"KeyType\":\"HASH\"}]', \
+         '[{\"AttributeName\":\"id\",\"AttributeType\":\"S\"}]', 'PAY_PER_REQUEST', 'us-west-2'";
+    let run = stackql(&reg, Some(&emu.url()), &["exec", insert]).ok();
+    assert_eq!(run.stderr, "The operation completed successfully\n");
+    let (_, desired) = desired_state(&emu);
+    assert_eq!(
+        desired["KeySchema"],
+        json!([{"AttributeName": "id", "KeyType": "HASH"}])
+    );
+
+    // A value that is not JSON of either kind is refused before any call.
+    let bad = stackql(
+        &reg,
+        Some(&emu.url()),
+        &[
+            "exec",
+            "INSERT INTO awscc.dynamodb.tables (TableName, KeySchema, region) SELECT 't2', 'id', 'us-west-2'",
+        ],
+    );
+    assert!(
+        bad.stderr
+            .contains("KeySchema expects a JSON object or array"),
+        "{}",
+        bad.stderr
+    );
+    assert_eq!(ops(&emu.journal(), "CreateResource").len(), 1);
+}
+
+#[test]
+fn a_property_named_like_a_request_field_goes_to_desired_state() {
+    let reg = shared_registry();
+    let emu = emulator(&reg, 20);
+    let insert = format!(
+        "INSERT /*+ AWAIT */ INTO awscc.logs.destinations \
+         (DestinationName, TargetArn, RoleArn, region) \
+         SELECT 'd1', 'arn:aws:kinesis:us-west-2:123456789012:stream/s', '{ROLE}', 'us-west-2'"
+    );
+    let run = stackql(&reg, Some(&emu.url()), &["exec", &insert]).ok();
+    assert_eq!(run.stderr, "The operation completed successfully\n");
+    let (b, desired) = desired_state(&emu);
+    assert_eq!(desired["RoleArn"], ROLE);
+    assert_eq!(desired["DestinationName"], "d1");
+    assert!(b.get("RoleArn").is_none(), "{b}");
+
+    // The request field of that name stays reachable under its `data__` name.
+    let fields = stackql(
+        &reg,
+        None,
+        &[
+            "exec",
+            "-o",
+            "json",
+            "DESCRIBE METHOD awscc.logs.destinations.create_resource",
+        ],
+    )
+    .ok()
+    .json();
+    let names: Vec<&str> = fields
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["name"].as_str())
+        .collect();
+    assert!(names.contains(&"RoleArn"), "{names:?}");
+    assert!(names.contains(&"data__RoleArn"), "{names:?}");
 }

@@ -159,6 +159,14 @@ pub fn build_request(
             }
         }
     }
+    // Cloud Control rejects a CreateResource without DesiredState, and a type whose
+    // properties are all optional is created from none: the body object is always sent,
+    // empty when the statement names none of its properties (`@@json` may carry it whole).
+    if let Some(prop) = method.body_object() {
+        if !body.contains_key(prop) {
+            nested.entry(prop.to_string()).or_default();
+        }
+    }
     for (parent, object) in nested {
         let string_only = method
             .request

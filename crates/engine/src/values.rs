@@ -5,7 +5,7 @@
 use rusqlite::types::Value as SqlValue;
 use serde_json::Value;
 use stackql_output::Cell;
-use stackql_registry::ColumnType;
+use stackql_registry::{ColumnType, JsonContainer};
 
 /// A JSON value as a SQLite value: objects and arrays become their JSON text.
 pub fn json_to_sql(v: &Value) -> SqlValue {
@@ -74,28 +74,16 @@ pub fn sql_to_field(
             describe(v)
         )
     };
+    if let Some(container) = JsonContainer::of(schema) {
+        let parsed = match v {
+            SqlValue::Text(t) => serde_json::from_str::<Value>(t)
+                .ok()
+                .filter(|j| container.accepts(j)),
+            _ => None,
+        };
+        return parsed.map(Some).ok_or_else(|| bad(container.expected()));
+    }
     let out = match ColumnType::of(schema) {
-        ColumnType::Object | ColumnType::Array => {
-            let want_array = ColumnType::of(schema) == ColumnType::Array;
-            let SqlValue::Text(t) = v else {
-                return Err(bad(if want_array {
-                    "a JSON array"
-                } else {
-                    "a JSON object"
-                }));
-            };
-            match serde_json::from_str::<Value>(t) {
-                Ok(j @ Value::Array(_)) if want_array => j,
-                Ok(j @ Value::Object(_)) if !want_array => j,
-                _ => {
-                    return Err(bad(if want_array {
-                        "a JSON array"
-                    } else {
-                        "a JSON object"
-                    }))
-                }
-            }
-        }
         ColumnType::Integer => match v {
             SqlValue::Integer(i) => Value::from(*i),
             SqlValue::Text(t) => t
@@ -124,7 +112,8 @@ pub fn sql_to_field(
             _ => return Err(bad("a boolean (true/false)")),
         },
         ColumnType::String => Value::String(sql_to_text(v)),
-        ColumnType::Unknown => match v {
+        // Object and array schemas are JSON containers, sent above.
+        ColumnType::Unknown | ColumnType::Object | ColumnType::Array => match v {
             SqlValue::Integer(i) => Value::from(*i),
             SqlValue::Real(r) => Value::from(*r),
             _ => Value::String(sql_to_text(v)),

@@ -25,7 +25,7 @@ pub use method::{
 };
 pub use provider::{Provider, ServiceEntry};
 pub use resource::{Resource, SqlVerb, ViewDef};
-pub use schema::{ColumnType, SchemaRef};
+pub use schema::{ColumnType, JsonContainer, SchemaRef};
 pub use service::{Pagination, Resources, Server, Service, TokenLocation};
 pub use suggest::closest_names;
 pub use yaml::MAX_DOCUMENT_BYTES;

@@ -415,6 +415,7 @@ fn add_body_params(params: &mut Vec<Param>, req: &RequestSpec, translate: &BodyT
         .map(|o| o.keys().cloned().collect())
         .unwrap_or_default();
     let required = schema::required_names(&req.schema);
+    let nested_names = nested_property_names(req, translate);
     for (field, prop_schema) in schema::properties(&req.schema) {
         let is_required = required.contains(&field) && !base_keys.contains(&field);
         match translate {
@@ -440,6 +441,7 @@ fn add_body_params(params: &mut Vec<Param>, req: &RequestSpec, translate: &BodyT
             _ => {
                 let name = match translate {
                     BodyTranslate::DataPrefix => format!("data__{field}"),
+                    _ if nested_names.contains(&field) => format!("data__{field}"),
                     _ => field.clone(),
                 };
                 push_unique(
@@ -458,6 +460,24 @@ fn add_body_params(params: &mut Vec<Param>, req: &RequestSpec, translate: &BodyT
             }
         }
     }
+}
+
+/// For `naive_<Prop>`: the names of `Prop`'s properties. They are the columns of the
+/// statement, so a request field of the same name (Cloud Control's `RoleArn`, `TypeName`
+/// beside a resource property so named) yields: it keeps the `data__` name.
+fn nested_property_names(req: &RequestSpec, translate: &BodyTranslate) -> Vec<String> {
+    let BodyTranslate::NaiveNested(parent) = translate else {
+        return Vec::new();
+    };
+    req.schema
+        .pointer(&format!("/properties/{parent}"))
+        .map(|nested| {
+            schema::properties(nested)
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A body field and a query/path parameter of the same column name: the first one declared wins.

@@ -57,6 +57,61 @@ impl ColumnType {
     }
 }
 
+/// The JSON container a column's value is written as (a SQL string holding JSON), read
+/// from its resolved schema: its own `type` (or `properties` / `items`), else its
+/// `oneOf` / `anyOf` alternatives when every one of them is a container. `ColumnType`
+/// keeps naming what DESCRIBE prints; this decides how a value is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonContainer {
+    Object,
+    Array,
+    /// Alternatives of both kinds (DynamoDB `KeySchema`: an array or an object).
+    ObjectOrArray,
+}
+
+impl JsonContainer {
+    pub fn of(schema: &Value) -> Option<JsonContainer> {
+        match ColumnType::of(schema) {
+            ColumnType::Object => return Some(JsonContainer::Object),
+            ColumnType::Array => return Some(JsonContainer::Array),
+            ColumnType::Unknown => {}
+            _ => return None,
+        }
+        let alternatives = ["oneOf", "anyOf"]
+            .iter()
+            .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+            .flatten();
+        let mut found: Option<JsonContainer> = None;
+        for alternative in alternatives {
+            let kind = JsonContainer::of(alternative)?;
+            found = Some(match found {
+                None => kind,
+                Some(seen) if seen == kind => seen,
+                Some(_) => JsonContainer::ObjectOrArray,
+            });
+        }
+        found
+    }
+
+    /// Whether a parsed JSON value is of this container kind.
+    pub fn accepts(self, v: &Value) -> bool {
+        match self {
+            JsonContainer::Object => v.is_object(),
+            JsonContainer::Array => v.is_array(),
+            JsonContainer::ObjectOrArray => v.is_object() || v.is_array(),
+        }
+    }
+
+    /// What the column expects, for error messages.
+    pub fn expected(self) -> &'static str {
+        match self {
+            JsonContainer::Object => "a JSON object",
+            JsonContainer::Array => "a JSON array",
+            JsonContainer::ObjectOrArray => "a JSON object or array",
+        }
+    }
+}
+
 /// Follows a local `$ref` (`#/components/...`) within `doc`; JSON-pointer escapes apply.
 pub(crate) fn follow_ref<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
     let pointer = reference.strip_prefix('#')?;
@@ -110,6 +165,18 @@ pub(crate) fn resolve(doc: &Value, schema: &Value, depth: usize) -> Value {
                     }
                     "items" => {
                         out.insert(k.clone(), resolve(doc, v, depth - 1));
+                    }
+                    // Alternatives are resolved too: whether a column holds JSON is read
+                    // from them (`JsonContainer::of`), and they are often bare `$ref`s.
+                    "oneOf" | "anyOf" => {
+                        let alternatives = match v {
+                            Value::Array(parts) => parts
+                                .iter()
+                                .map(|part| resolve(doc, part, depth - 1))
+                                .collect(),
+                            other => vec![other.clone()],
+                        };
+                        out.insert(k.clone(), Value::Array(alternatives));
                     }
                     _ => {
                         out.insert(k.clone(), v.clone());
@@ -178,5 +245,36 @@ mod tests {
         assert_eq!(s["properties"]["x"]["type"], "string");
         assert_eq!(s["description"], "d");
         assert_eq!(ColumnType::of(&s), ColumnType::Object);
+    }
+
+    #[test]
+    fn json_containers_are_read_through_alternatives_and_refs() {
+        let doc = json!({"components": {"schemas": {
+            "Keys": {"type": "array", "items": {"type": "string"}},
+            "Source": {"oneOf": [
+                {"type": "object", "properties": {"Text": {"type": "string"}}},
+                {"allOf": [{"$ref": "#/components/schemas/Obj"}]}
+            ]},
+            "Obj": {"type": "object"}
+        }}});
+        let of = |s: Value| JsonContainer::of(&resolve(&doc, &s, 8));
+        assert_eq!(
+            of(json!({"oneOf": [{"$ref": "#/components/schemas/Keys"}, {"type": "object"}]})),
+            Some(JsonContainer::ObjectOrArray)
+        );
+        assert_eq!(
+            of(json!({"$ref": "#/components/schemas/Source"})),
+            Some(JsonContainer::Object)
+        );
+        assert_eq!(
+            of(json!({"anyOf": [{"$ref": "#/components/schemas/Keys"}]})),
+            Some(JsonContainer::Array)
+        );
+        // One scalar alternative: the value may be a plain string, so it is sent as given.
+        assert_eq!(
+            of(json!({"oneOf": [{"type": "string"}, {"type": "object"}]})),
+            None
+        );
+        assert_eq!(of(json!({"type": "string"})), None);
     }
 }
