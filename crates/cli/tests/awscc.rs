@@ -10,6 +10,8 @@ use serde_json::{json, Value};
 use stackql_testkit::shared_registry;
 
 const ROLE: &str = "arn:aws:iam::123456789012:role/r";
+/// The role Cloud Control itself assumes (CreateResource's own `RoleArn`).
+const CC_ROLE: &str = "arn:aws:iam::123456789012:role/cloud-control";
 
 #[test]
 fn insert_then_list_and_get_with_the_current_provider() {
@@ -188,17 +190,16 @@ fn a_property_named_like_a_request_field_goes_to_desired_state() {
     let emu = emulator(&reg, 20);
     let insert = format!(
         "INSERT /*+ AWAIT */ INTO awscc.logs.destinations \
-         (DestinationName, TargetArn, RoleArn, region) \
-         SELECT 'd1', 'arn:aws:kinesis:us-west-2:123456789012:stream/s', '{ROLE}', 'us-west-2'"
+         (DestinationName, TargetArn, RoleArn, data__RoleArn, region) \
+         SELECT 'd1', 'arn:aws:kinesis:us-west-2:123456789012:stream/s', '{ROLE}', '{CC_ROLE}', 'us-west-2'"
     );
     let run = stackql(&reg, Some(&emu.url()), &["exec", &insert]).ok();
     assert_eq!(run.stderr, "The operation completed successfully\n");
     let (b, desired) = desired_state(&emu);
     assert_eq!(desired["RoleArn"], ROLE);
     assert_eq!(desired["DestinationName"], "d1");
-    assert!(b.get("RoleArn").is_none(), "{b}");
-
     // The request field of that name stays reachable under its `data__` name.
+    assert_eq!(b["RoleArn"], CC_ROLE);
     let fields = stackql(
         &reg,
         None,
@@ -219,4 +220,44 @@ fn a_property_named_like_a_request_field_goes_to_desired_state() {
         .collect();
     assert!(names.contains(&"RoleArn"), "{names:?}");
     assert!(names.contains(&"data__RoleArn"), "{names:?}");
+}
+
+#[test]
+fn a_type_name_property_goes_to_desired_state_and_the_resource_type_stays() {
+    let reg = shared_registry();
+    let emu = emulator(&reg, 20);
+    // AppSync's resolver has a `TypeName` property (a GraphQL type); Cloud Control's
+    // `TypeName` stays the resource type (`request.base`). The resolver has no `RoleArn`
+    // property, so there the plain name is still the envelope's field: the rule is per type.
+    let insert = format!(
+        "INSERT /*+ AWAIT */ INTO awscc.appsync.resolvers \
+         (ApiId, FieldName, TypeName, RoleArn, region) \
+         SELECT 'api1', 'getPost', 'Query', '{ROLE}', 'us-west-2'"
+    );
+    let run = stackql(&reg, Some(&emu.url()), &["exec", &insert]).ok();
+    assert_eq!(run.stderr, "The operation completed successfully\n");
+    let (b, desired) = desired_state(&emu);
+    assert_eq!(b["TypeName"], "AWS::AppSync::Resolver");
+    assert_eq!(b["RoleArn"], ROLE);
+    assert_eq!(
+        desired,
+        json!({"ApiId": "api1", "FieldName": "getPost", "TypeName": "Query"})
+    );
+
+    // SHOW INSERT asks for the property under its own name.
+    let shown = stackql(
+        &reg,
+        None,
+        &[
+            "exec",
+            "-o",
+            "json",
+            "SHOW INSERT /*+ REQUIRED */ INTO awscc.logs.destinations",
+        ],
+    )
+    .ok()
+    .json();
+    let text = shown[0]["insert_statement"].as_str().unwrap().to_string();
+    assert!(text.contains("RoleArn,"), "{text}");
+    assert!(!text.contains("data__"), "{text}");
 }
