@@ -197,15 +197,12 @@ impl RegistryJson {
                 warn_unknown_key(key);
                 continue;
             };
-            let found = match value {
+            match value {
                 Value::Null => continue,
                 Value::String(s) if s.is_empty() => continue,
-                Value::String(_) => "a string",
-                Value::Bool(_) => "a boolean",
-                Value::Object(_) => "an object",
-                Value::Number(_) => "a number",
-                Value::Array(_) => "an array",
-            };
+                _ => {}
+            }
+            let found = stackql_engine::json_kind(value);
             if found != *expected {
                 bail!("--registry: \"{key}\" must be {expected}, got {found} ({value})");
             }

@@ -27,6 +27,8 @@ mod values;
 mod vtab;
 
 pub use budget::CallBudget;
+/// A JSON value's kind with its article ("an array"), for error messages about JSON input.
+pub use decode::kind_of as json_kind;
 pub use error::{CallError, EngineError, FailedCall};
 pub use mutation::{Completion, MutationResult};
 pub use request::{EndpointResolver, EnvEndpoints, PreparedRequest};
