@@ -6,6 +6,7 @@ use crate::profile;
 use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 /// The three standard variables; an `--auth` entry that only names these behaves like no entry.
 const AKID_VAR: &str = "AWS_ACCESS_KEY_ID";
@@ -22,6 +23,9 @@ pub struct Credentials {
     pub access_key_id: String,
     secret_access_key: String,
     session_token: Option<String>,
+    /// When temporary credentials stop working (assumed roles, SSO, container, instance
+    /// metadata); None for long-term keys.
+    expiry: Option<SystemTime>,
 }
 
 impl Credentials {
@@ -35,7 +39,19 @@ impl Credentials {
             access_key_id: access_key_id.into(),
             secret_access_key: secret_access_key.into(),
             session_token: token,
+            expiry: None,
         }
+    }
+
+    /// The same credentials, valid until `expiry`.
+    pub fn with_expiry(mut self, expiry: Option<SystemTime>) -> Self {
+        self.expiry = expiry;
+        self
+    }
+
+    /// When they expire; None for long-term keys.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.expiry
     }
 
     /// The secret access key. Never log it.
@@ -52,14 +68,17 @@ impl Credentials {
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const REDACTED: &str = "** redacted **";
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
+        let mut d = f.debug_struct("Credentials");
+        d.field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &REDACTED)
             .field(
                 "session_token",
                 &self.session_token.as_ref().map(|_| REDACTED),
-            )
-            .finish()
+            );
+        if let Some(expiry) = &self.expiry {
+            d.field("expiry", expiry);
+        }
+        d.finish()
     }
 }
 

@@ -98,6 +98,16 @@ pub enum AuthError {
         kind: &'static str,
     },
 
+    /// The standard AWS chain (assume role, SSO, `credential_process`, web identity,
+    /// container, instance metadata) could not produce credentials.
+    #[error("cannot get AWS credentials from {what}: {reason}")]
+    Chain {
+        /// What was asked, e.g. "AWS profile 'dev' (role_arn (assume role))".
+        what: String,
+        /// The chain's error (provider and cause, never key material).
+        reason: String,
+    },
+
     /// `sign` was given a request with neither a Host header nor an absolute URI.
     #[error("cannot sign the request: it has no Host header and its URI ({uri}) has no host")]
     MissingHost {

@@ -1,5 +1,8 @@
 //! Static keys from the AWS shared files (`~/.aws/credentials`, `~/.aws/config`), for
-//! `AWS_PROFILE` or `default`; other credential sources get an explicit "not supported yet".
+//! `AWS_PROFILE` or `default`; a profile using another credential source is reported as
+//! `UnsupportedProfile`, which the `chain` feature (`crate::chain`) hands to the full AWS
+//! chain. Also the region the environment or profile configures (`configured_region`),
+//! which error messages suggest.
 
 use crate::credentials::{expand_home, home_dir, Credentials};
 use crate::error::AuthError;
@@ -96,6 +99,33 @@ pub(crate) fn from_shared_files(
             profile,
         }),
     }
+}
+
+/// The region `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's `region` setting names,
+/// as the AWS SDKs look for it. StackQL never sends to it unasked (a statement names its
+/// region); it is only offered as the example when a statement lacks one. Unreadable
+/// files and malformed names count as no region.
+pub fn configured_region(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+    let from_env = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));
+    let region = match from_env {
+        Some(r) => r,
+        None => {
+            let profile = env("AWS_PROFILE")
+                .or_else(|| env("AWS_DEFAULT_PROFILE"))
+                .unwrap_or_else(|| "default".to_string());
+            let profile = profile.trim();
+            let config = load(file_path(&env, "AWS_CONFIG_FILE", "config").as_deref()).ok()?;
+            let section = config.get(&format!("profile {profile}")).or_else(|| {
+                (profile == "default")
+                    .then(|| config.get("default"))
+                    .flatten()
+            })?;
+            section.get("region")?.clone()
+        }
+    };
+    let region = region.trim().to_string();
+    crate::is_region_form(&region).then_some(region)
 }
 
 fn file_path(env: &dyn Fn(&str) -> Option<String>, var: &str, name: &str) -> Option<PathBuf> {

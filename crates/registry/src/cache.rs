@@ -122,6 +122,9 @@ struct ProviderFile {
     stamp: Stamp,
     version: String,
     services: BTreeMap<String, ServiceEntry>,
+    /// provider.yaml's `config.auth`.
+    #[serde(default)]
+    auth: Option<Value>,
 }
 
 impl Cache {
@@ -149,11 +152,11 @@ impl Cache {
         &self,
         provider: &str,
         stamp: &Stamp,
-    ) -> Option<(String, BTreeMap<String, ServiceEntry>)> {
+    ) -> Option<(String, BTreeMap<String, ServiceEntry>, Option<Value>)> {
         let path = self.file_for(provider, "provider", &stamp.path, "json");
         let bytes = std::fs::read(path).ok()?;
         let file: ProviderFile = serde_json::from_slice(&bytes).ok()?;
-        (file.model == MODEL && file.stamp == *stamp).then_some((file.version, file.services))
+        (file.model == MODEL && file.stamp == *stamp).then_some((file.version, file.services, file.auth))
     }
 
     pub(crate) fn store_provider(
@@ -162,6 +165,7 @@ impl Cache {
         stamp: &Stamp,
         version: &str,
         services: &BTreeMap<String, ServiceEntry>,
+        auth: Option<&Value>,
     ) {
         if stamp.is_racy() {
             return;
@@ -171,6 +175,7 @@ impl Cache {
             stamp: stamp.clone(),
             version: version.to_string(),
             services: services.clone(),
+            auth: auth.cloned(),
         };
         if let Ok(bytes) = serde_json::to_vec(&file) {
             let path = self.file_for(provider, "provider", &stamp.path, "json");

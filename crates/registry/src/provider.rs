@@ -26,6 +26,10 @@ pub struct Provider {
     pub name: String,
     pub version: String,
     pub services: BTreeMap<String, ServiceEntry>,
+    /// `config.auth` of provider.yaml as written (`{"type": "aws_signing_v4", ...}`), the
+    /// authenticator its calls get unless `--auth` names another; None when it declares
+    /// none. The engine's `auth` module interprets it.
+    pub auth: Option<Value>,
     loaded: Mutex<HashMap<String, Arc<Service>>>,
     cache: Option<Cache>,
 }
@@ -87,12 +91,13 @@ impl Provider {
         // which the next run sees as a miss.
         let stamp = cache.as_ref().and_then(|_| Stamp::of(&path).ok());
         if let (Some(c), Some(stamp)) = (&cache, &stamp) {
-            if let Some((v, services)) = c.load_provider(name, stamp) {
+            if let Some((v, services, auth)) = c.load_provider(name, stamp) {
                 if v == version {
                     return Ok(Provider {
                         name: name.to_string(),
                         version,
                         services,
+                        auth,
                         loaded: Mutex::new(HashMap::new()),
                         cache,
                     });
@@ -141,13 +146,15 @@ impl Provider {
                 },
             );
         }
+        let auth = doc.pointer("/config/auth").filter(|a| !a.is_null()).cloned();
         if let (Some(c), Some(stamp)) = (&cache, &stamp) {
-            c.store_provider(name, stamp, &version, &services);
+            c.store_provider(name, stamp, &version, &services, auth.as_ref());
         }
         Ok(Provider {
             name: name.to_string(),
             version,
             services,
+            auth,
             loaded: Mutex::new(HashMap::new()),
             cache,
         })

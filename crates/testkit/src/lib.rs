@@ -1,6 +1,10 @@
 //! Test support: where `../shared` is, a temporary registry root linking the real `aws`
-//! snapshot (never copied), and an emulator started on 127.0.0.1:0 in its own runtime.
+//! snapshot (never copied), an emulator started on 127.0.0.1:0 in its own runtime, and
+//! `moto_server` on a free port (`moto.rs`).
 
+mod moto;
+
+pub use moto::{start_moto, Moto};
 use std::path::{Path, PathBuf};
 
 pub use stackql_emulator::{EmulatorConfig, RecordedRequest, RunningEmulator};
