@@ -72,6 +72,9 @@ pub fn stackql_with_env(
     // Never fall back to a developer's real ~/.aws files.
     cmd.env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials");
     cmd.env("AWS_CONFIG_FILE", "/nonexistent/config");
+    // The AWS credential chain ends at instance metadata (169.254.169.254): never off
+    // loopback, never waiting for it.
+    cmd.env("AWS_EC2_METADATA_DISABLED", "true");
     match endpoint {
         Some(url) => {
             cmd.env("AWS_ENDPOINT_URL", url);
