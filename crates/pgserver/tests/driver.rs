@@ -4,7 +4,7 @@
 //! password authentication (failures slowed and naming the user), and Postgres cancel
 //! requests stopping a runaway query. `psql` and TLS are tested through the binary in the cli crate.
 
-use stackql_engine::{Engine, EngineOptions};
+use stackql_engine::{EngineOptions, Session};
 use stackql_pgserver::{AuthMethod, PasswordAuth, Server, ServerConfig, FAILED_LOGIN_DELAY};
 use stackql_testkit::{aws_registry, Emulator, EmulatorConfig, TempRegistry};
 use std::sync::Arc;
@@ -44,7 +44,7 @@ fn start(auth: Option<PasswordAuth>) -> Fixture {
             "AWS_SECRET_ACCESS_KEY" => Some(secret.to_string()),
             _ => None,
         });
-        Ok(Engine::new(o)?)
+        Ok(Session::new(o)?)
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -397,7 +397,7 @@ fn dryrun_answers_with_the_statement_and_sends_nothing() {
         let url = url.clone();
         o.env = Arc::new(move |k| (k == "AWS_ENDPOINT_URL").then(|| url.clone()));
         o.dry_run = true;
-        Ok(Engine::new(o)?)
+        Ok(Session::new(o)?)
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
