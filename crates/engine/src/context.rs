@@ -2,10 +2,10 @@
 //! the async runtime, and per-statement bookkeeping (call cache, planning records, the first
 //! call error) that SQLite's C callbacks cannot return directly.
 
+use crate::call::http::HttpClient;
 use crate::error::{EngineError, FailedCall};
-use crate::http::HttpClient;
-use crate::request::EndpointResolver;
-use crate::vtab::CallPlan;
+use crate::plan::request::EndpointResolver;
+use crate::rows::vtab::CallPlan;
 use rusqlite::types::Value as SqlValue;
 use stackql_registry::Registry;
 use std::collections::{BTreeMap, HashMap};

@@ -3,7 +3,7 @@
 //! NULL in gives NULL out, as for SQLite's built-ins; bad input (a pattern that does not
 //! compile, text that is not JSON) is an error naming the function.
 
-use crate::values;
+use crate::decode::values;
 use rusqlite::functions::{Context, FunctionFlags};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, Error};

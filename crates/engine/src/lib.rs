@@ -4,38 +4,30 @@
 //! bodies from columns), validated whole before the first request is sent, and optionally
 //! awaited to their final status.
 
-mod awaiter;
-mod budget;
-mod catalog;
+mod call;
 mod context;
 mod decode;
-pub mod describe;
-mod discovery;
-pub mod docs;
-mod endpoint;
 mod error;
-mod explain;
 pub mod functions;
-mod http;
-mod mutation;
+mod meta;
+mod plan;
 pub mod registry_remote;
-mod request;
-mod retry;
-pub mod transport;
+mod rows;
 mod userobj;
-mod values;
-mod vtab;
+mod write;
 
-pub use budget::CallBudget;
+pub use call::budget::CallBudget;
+pub use call::retry::RetryPolicy;
+pub use call::transport;
 /// A JSON value's kind with its article ("an array"), for error messages about JSON input.
-pub use decode::kind_of as json_kind;
+pub use decode::items::kind_of as json_kind;
 pub use error::{CallError, EngineError, FailedCall};
-pub use mutation::{Completion, MutationResult};
-pub use request::{EndpointResolver, EnvEndpoints, PreparedRequest};
-pub use retry::RetryPolicy;
+pub use meta::{describe, docs};
+pub use plan::request::{EndpointResolver, EnvEndpoints, PreparedRequest};
+pub use write::mutation::{Completion, MutationResult};
 
-use catalog::Catalog;
 use context::Context;
+use rows::catalog::Catalog;
 use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -209,7 +201,7 @@ pub struct ProgressSnapshot {
 impl Progress {
     pub fn snapshot(&self) -> ProgressSnapshot {
         let s = &self.ctx.http.stats;
-        let g = retry::CallStats::get;
+        let g = call::retry::CallStats::get;
         ProgressSnapshot {
             calls_done: g(&s.calls_done),
             calls_total: g(&s.calls_total),
@@ -235,7 +227,7 @@ fn run_rows(
                 let mut cells = Vec::with_capacity(width);
                 for i in 0..width {
                     let v: SqlValue = row.get(i).map_err(|e| EngineError::Sqlite(e.to_string()))?;
-                    cells.push(values::sql_to_cell(v));
+                    cells.push(decode::values::sql_to_cell(v));
                 }
                 out.push(cells);
             }
@@ -267,9 +259,10 @@ impl Engine {
             registry = registry.offline();
         }
         let registry = Arc::new(registry);
-        let credentials = http::CredentialSource::new(options.auth.clone(), options.env.clone());
-        let http = http::HttpClient::new(
-            http::ClientOptions {
+        let credentials =
+            call::http::CredentialSource::new(options.auth.clone(), options.env.clone());
+        let http = call::http::HttpClient::new(
+            call::http::ClientOptions {
                 log_requests: options.log_requests,
                 retry: options.retry.clone(),
                 budget: options.budget.clone(),
@@ -290,15 +283,19 @@ impl Engine {
             registry,
             http,
             runtime,
-            endpoints: Box::new(request::EnvEndpoints {
+            endpoints: Box::new(plan::request::EnvEndpoints {
                 lookup: options.env.clone(),
             }),
             concurrency: options.budget.limit(),
             state: Default::default(),
         });
         let conn = Connection::open_in_memory().map_err(|e| EngineError::Sqlite(e.to_string()))?;
-        conn.create_module(vtab::MODULE_NAME, &vtab::MODULE, Some(ctx.clone()))
-            .map_err(|e| EngineError::Sqlite(e.to_string()))?;
+        conn.create_module(
+            rows::vtab::MODULE_NAME,
+            &rows::vtab::MODULE,
+            Some(ctx.clone()),
+        )
+        .map_err(|e| EngineError::Sqlite(e.to_string()))?;
         functions::register(&conn).map_err(|e| EngineError::Sqlite(e.to_string()))?;
         let user = userobj::UserObjects::open(&conn, options.approot.clone())?;
         Ok(Engine {
@@ -336,12 +333,12 @@ impl Engine {
         let stats = &self.ctx.http.stats;
         // Only retries that ended in success are summarised: a call that failed after its
         // retries is reported as failed, never as retried.
-        let recovered = retry::CallStats::get(&stats.recovered_calls);
+        let recovered = call::retry::CallStats::get(&stats.recovered_calls);
         if recovered > 0 {
             notices.push(format!(
                 "{} request(s) retried ({} throttled responses); {recovered} call(s) succeeded after retrying",
-                retry::CallStats::get(&stats.recovered_retries),
-                retry::CallStats::get(&stats.recovered_throttles)
+                call::retry::CallStats::get(&stats.recovered_retries),
+                call::retry::CallStats::get(&stats.recovered_throttles)
             ));
         }
         let failed_calls = self.ctx.with_state(|s| std::mem::take(&mut s.failed_calls));
@@ -363,14 +360,14 @@ impl Engine {
                 let rows = self.query(&sql, &tables);
                 Outcome::Rows(rows.map_err(|e| userobj::explain_missing(self, e))?)
             }
-            Statement::Explain(inner) => Outcome::Rows(explain::run(self, *inner)?),
-            Statement::Discovery(d) => Outcome::Rows(discovery::run(self, d)?),
+            Statement::Explain(inner) => Outcome::Rows(plan::explain::run(self, *inner)?),
+            Statement::Discovery(d) => Outcome::Rows(meta::discovery::run(self, d)?),
             Statement::User(u) => userobj::run(self, u)?,
             Statement::Registry(r) => registry_remote::run(self, r)?,
             Statement::Insert { .. }
             | Statement::Update { .. }
             | Statement::Delete { .. }
-            | Statement::Exec { .. } => mutation::run(self, statement)?,
+            | Statement::Exec { .. } => write::mutation::run(self, statement)?,
         })
     }
 
@@ -390,7 +387,7 @@ impl Engine {
                 | Statement::Delete { .. }
                 | Statement::Exec { .. }
         ) {
-            explain::run(self, statement)?;
+            plan::explain::run(self, statement)?;
         }
         Ok(shown(text))
     }
@@ -442,7 +439,7 @@ impl Engine {
             if deferred.is_empty() {
                 return Ok(ResultSet { columns, rows });
             }
-            let failed = vtab::fetch_deferred(&self.ctx, deferred);
+            let failed = rows::vtab::fetch_deferred(&self.ctx, deferred);
             if !failed.is_empty() {
                 let partial = self.ctx.with_state(|s| {
                     s.failed_calls.extend(failed.iter().cloned());
@@ -459,7 +456,7 @@ impl Engine {
     /// SQLite says only "no query solution" when a provider table lacks its required
     /// parameters; the planning records say which table and which parameters.
     fn planning_error(&self, e: rusqlite::Error, tables: &[QualifiedName]) -> EngineError {
-        if let Some(err) = vtab::take_call_error(&self.ctx) {
+        if let Some(err) = rows::vtab::take_call_error(&self.ctx) {
             return err;
         }
         let message = e.to_string();
@@ -508,5 +505,5 @@ pub(crate) fn example_predicate(param: &str, default_region: Option<&str>) -> St
 }
 
 fn sqlite_error(ctx: &Context, e: rusqlite::Error) -> EngineError {
-    vtab::take_call_error(ctx).unwrap_or_else(|| EngineError::Sqlite(e.to_string()))
+    rows::vtab::take_call_error(ctx).unwrap_or_else(|| EngineError::Sqlite(e.to_string()))
 }

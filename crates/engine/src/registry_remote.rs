@@ -32,7 +32,7 @@ pub struct RemoteRegistry {
     /// The local root (`localDocRoot`): archives are unpacked into `<root>/src`.
     pub local_root: PathBuf,
     pub timeout: Duration,
-    pub transport: crate::transport::Transport,
+    pub transport: crate::call::transport::Transport,
 }
 
 /// What a pull installed.

@@ -441,7 +441,7 @@ fn insert_rows(
         .prepare(&format!("INSERT INTO {target}{cols} VALUES ({marks})"))
         .map_err(sql_err)?;
     for row in &rs.rows {
-        let values: Vec<SqlValue> = row.iter().map(crate::values::cell_to_sql).collect();
+        let values: Vec<SqlValue> = row.iter().map(crate::decode::values::cell_to_sql).collect();
         stmt.execute(rusqlite::params_from_iter(values))
             .map_err(sql_err)?;
     }

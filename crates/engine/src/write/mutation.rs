@@ -4,12 +4,12 @@
 //! before the first one is sent; then they go out concurrently and, with `/*+ AWAIT */`,
 //! each is followed to its final status.
 
-use crate::awaiter::{await_final, AwaitError};
-use crate::decode::{page_items, progress_event};
+use crate::decode::items::{page_items, progress_event};
+use crate::decode::values::{cell_to_sql, json_to_sql, sql_to_cell};
 use crate::error::{CallError, EngineError, FailedCall};
-use crate::request::{build_request, CallValues, Intent, PreparedRequest};
-use crate::values::{cell_to_sql, json_to_sql, sql_to_cell};
-use crate::vtab::cartesian;
+use crate::plan::request::{build_request, CallValues, Intent, PreparedRequest};
+use crate::rows::vtab::cartesian;
+use crate::write::awaiter::{await_final, AwaitError};
 use crate::{example_predicate, Engine, Outcome};
 use futures::stream::{self, StreamExt};
 use rusqlite::types::Value as SqlValue;
@@ -298,7 +298,7 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                         .is_some_and(|k| k != "$.ProgressEvent"));
             if returns_rows {
                 if engine.ctx.with_state(|s| s.explain) {
-                    return Ok(Outcome::Rows(crate::explain::requests_result(&[req], "")));
+                    return Ok(Outcome::Rows(crate::plan::explain::requests_result(&[req], "")));
                 }
                 return exec_rows(engine, method, &req);
             }
@@ -544,7 +544,7 @@ fn send_all(
         } else {
             ""
         };
-        return Ok(Outcome::Rows(crate::explain::requests_result(
+        return Ok(Outcome::Rows(crate::plan::explain::requests_result(
             &requests, note,
         )));
     }

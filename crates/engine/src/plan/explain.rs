@@ -4,8 +4,9 @@
 //! before those rows exist, and are listed as "per joined row".
 
 use crate::error::EngineError;
-use crate::request::PreparedRequest;
-use crate::{mutation, Engine, Outcome};
+use crate::plan::request::PreparedRequest;
+use crate::write::mutation;
+use crate::{Engine, Outcome};
 use stackql_output::{Cell, ResultSet};
 use stackql_sql::Statement;
 

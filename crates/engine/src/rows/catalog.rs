@@ -5,7 +5,7 @@
 //! statement's bindings substituted, and the view recreated whenever that changes its SQL.
 
 use crate::error::EngineError;
-use crate::vtab::MODULE_NAME;
+use crate::rows::vtab::MODULE_NAME;
 use rusqlite::Connection;
 use stackql_registry::{Registry, Resource, SqlVerb, ViewDef};
 use stackql_sql::{
@@ -205,7 +205,7 @@ fn columns_of(
     bindings: &ParamBindings,
 ) -> Result<Vec<String>, EngineError> {
     if resource.select_views.is_empty() {
-        return Ok(crate::describe::fields(registry, resource)?
+        return Ok(crate::meta::describe::fields(registry, resource)?
             .into_iter()
             .map(|f| f.name.to_ascii_lowercase())
             .collect());

@@ -4,8 +4,8 @@
 //! whole provider or service written into a directory as `<service>/<resource>/index.md`.
 //! The facts come from `describe`, shared with the discovery statements.
 
-use crate::describe::{self, InsertColumn};
 use crate::error::EngineError;
+use crate::meta::describe::{self, InsertColumn};
 use serde_json::Value;
 use stackql_registry::{Registry, RegistryError, Resource, Service, SqlVerb};
 use std::fmt::Write as _;

@@ -2,8 +2,8 @@
 //! server variables (or the AWS endpoint override), path and query parameters, header
 //! defaults (`X-Amz-Target`), and a body named and typed per `requestBodyTranslate`.
 
-use crate::endpoint::{check_variable, ensure_origin, Origin};
-use crate::values::{sql_to_field, sql_to_text};
+use crate::decode::values::{sql_to_field, sql_to_text};
+use crate::plan::endpoint::{check_variable, ensure_origin, Origin};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 use stackql_registry::{Method, ParamLocation, Service};

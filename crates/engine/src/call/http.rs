@@ -2,10 +2,10 @@
 //! signing name), sends it, turns AWS error bodies into `CallError::Api`, and follows
 //! pagination tokens to the last page.
 
-use crate::budget::CallBudget;
+use crate::call::budget::CallBudget;
+use crate::call::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, RetryReason};
 use crate::error::CallError;
-use crate::request::{Intent, PreparedRequest};
-use crate::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, RetryReason};
+use crate::plan::request::{Intent, PreparedRequest};
 use crate::EnvLookup;
 use serde_json::Value;
 use stackql_aws_auth::Credentials;
@@ -76,7 +76,7 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     pub budget: CallBudget,
     pub request_timeout: Option<Duration>,
-    pub transport: crate::transport::Transport,
+    pub transport: crate::call::transport::Transport,
     pub page_limit: Option<usize>,
     pub max_response_bytes: u64,
 }
@@ -455,7 +455,7 @@ fn next_token(page: &Value, p: &Pagination) -> Result<Option<Token>, String> {
         Some(other) => Err(format!(
             "expected a string or a number at $.{}, got {}",
             p.response_key,
-            crate::decode::kind_of(other)
+            crate::decode::items::kind_of(other)
         )),
     }
 }
@@ -582,7 +582,7 @@ mod tests {
             params: vec![],
             retry_safe: true,
             intent: Intent::Read,
-            endpoint: crate::endpoint::Origin::of_url(url).unwrap(),
+            endpoint: crate::plan::endpoint::Origin::of_url(url).unwrap(),
         }
     }
 

@@ -1,10 +1,10 @@
 //! `/*+ AWAIT */`: polling Cloud Control's GetResourceRequestStatus with the RequestToken of
 //! a ProgressEvent until it reaches a final status, honouring `RetryAfter`, within a limit.
 
-use crate::decode::progress_event;
+use crate::call::http::HttpClient;
+use crate::decode::items::progress_event;
 use crate::error::CallError;
-use crate::http::HttpClient;
-use crate::request::{Intent, PreparedRequest};
+use crate::plan::request::{Intent, PreparedRequest};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -86,7 +86,7 @@ pub async fn await_final(
         tokio::select! {
             _ = tokio::time::sleep(wait.min(deadline - now)) => {}
             _ = http.cancelled() => {
-                return Err(AwaitError::Call(CallError::Transport(crate::http::CANCELLED.into())));
+                return Err(AwaitError::Call(CallError::Transport(crate::call::http::CANCELLED.into())));
             }
         }
     }

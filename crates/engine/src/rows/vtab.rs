@@ -4,13 +4,13 @@
 //! where every combination of values (an `IN` list of regions, say) is fetched concurrently,
 //! every page followed.
 
+use crate::call::http::Pager;
+use crate::call::retry::CallStats;
 use crate::context::{Context, PlanningRecord, Rows};
-use crate::decode::page_items;
+use crate::decode::items::page_items;
+use crate::decode::values::json_to_sql;
 use crate::error::{CallError, EngineError, FailedCall};
-use crate::http::Pager;
-use crate::request::{build_request, CallValues, Intent, PreparedRequest};
-use crate::retry::CallStats;
-use crate::values::json_to_sql;
+use crate::plan::request::{build_request, CallValues, Intent, PreparedRequest};
 use fallible_streaming_iterator::FallibleStreamingIterator;
 use futures::stream::{self, StreamExt};
 use rusqlite::types::Value as SqlValue;

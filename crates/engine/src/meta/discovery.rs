@@ -2,8 +2,8 @@
 //! `SHOW INSERT INTO`, `DESCRIBE [METHOD]`): rows built from the registry alone, nothing sent.
 //! `LIKE` and `WHERE` are applied by SQLite over the built rows, so any SQL condition works.
 
-use crate::describe::{self, Field};
 use crate::error::EngineError;
+use crate::meta::describe::{self, Field};
 use crate::Engine;
 use rusqlite::Connection;
 use stackql_output::{Cell, ResultSet};

@@ -4,7 +4,7 @@
 //! variables filled in, or the explicit override (`AWS_ENDPOINT_URL*`). User text can fill
 //! a template; it can never choose the host that receives signed requests.
 
-use crate::values::sql_to_text;
+use crate::decode::values::sql_to_text;
 use rusqlite::types::Value as SqlValue;
 use stackql_registry::{closest_names, Server};
 use std::collections::BTreeMap;
