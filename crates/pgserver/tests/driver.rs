@@ -33,17 +33,9 @@ fn start(auth: Option<PasswordAuth>) -> Fixture {
     });
     let root = reg.root().to_path_buf();
     let url = emu.url();
-    let (key, secret) = stackql_testkit::test_credentials();
     let engines: stackql_pgserver::EngineFactory = Arc::new(move || {
         let mut o = EngineOptions::new(root.clone());
-        let url = url.clone();
-        // Injected environment: the test never reads or changes the process's.
-        o.env = Arc::new(move |k| match k {
-            "AWS_ENDPOINT_URL" => Some(url.clone()),
-            "AWS_ACCESS_KEY_ID" => Some(key.to_string()),
-            "AWS_SECRET_ACCESS_KEY" => Some(secret.to_string()),
-            _ => None,
-        });
+        o.env = Arc::new(stackql_testkit::emulator_env(url.clone()));
         Ok(Session::new(o)?)
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()

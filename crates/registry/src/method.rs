@@ -300,12 +300,8 @@ impl Method {
         })
     }
 
-    /// Parameters the caller must supply (the ones `request.base` fills are not required).
-    pub fn required_params(&self) -> Vec<&Param> {
-        self.params.iter().filter(|p| p.required).collect()
-    }
-
-    /// The required parameters, by column name, that `supplied` does not cover: the one rule
+    /// The required parameters (those `request.base` fills are not required), by column
+    /// name, that `supplied` does not cover: the one rule
     /// the virtual table (choosing a SELECT method), a mutation's method choice and EXEC
     /// apply before anything is sent.
     pub fn missing_params(&self, supplied: impl Fn(&Param) -> bool) -> Vec<String> {
