@@ -1,13 +1,13 @@
 //! `stackql exec`: read the script, render its template, run each statement, print rows
 //! on stdout (or --outfile) and everything else on stderr; exit 1 at the first failure,
 //! 130 when interrupted (SIGINT/SIGTERM: see [`crate::interrupt`]).
-//! `--dryrun` plans each statement and prints it as it would run ([`Engine::dry_run`]), and sends
-//! nothing.
+//! `--dryrun` plans each statement and prints it as it would run ([`Session::dry_run`]), and
+//! sends nothing. Statements go through one engine [`Session`].
 
 use crate::args::{ExecArgs, GlobalArgs};
 use crate::registry_flag;
 use anyhow::{bail, Context};
-use stackql_engine::{CallBudget, Engine, EngineOptions, Outcome};
+use stackql_engine::{CallBudget, EngineOptions, Outcome, Session};
 use stackql_output::{write_result, OutputFormat, OutputOptions};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -28,19 +28,19 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
     };
     let vars = template_vars(global)?;
     let rendered = stackql_template::render_script(&script, &vars)?;
-    let statements = stackql_sql::split_statements(&rendered)?;
+    let statements = Session::statements(&rendered)?;
     if statements.is_empty() {
         bail!("the query is empty (only whitespace or comments)");
     }
     let output_options = output_options(global)?;
 
     let options = engine_options(global, call_budget(global)?)?;
-    let mut engine = Engine::new(options)?;
+    let mut session = Session::new(options)?;
     if global.dryrun {
         // Every statement is planned before any is printed.
         let shown = statements
             .iter()
-            .map(|s| engine.dry_run(&s.text, s.line))
+            .map(|s| session.dry_run(s))
             .collect::<Result<Vec<_>, _>>()?;
         let mut out = std::io::stdout().lock();
         for s in shown {
@@ -48,7 +48,7 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let interrupts = crate::interrupt::Interrupts::install(engine.cancel_handle())
+    let interrupts = crate::interrupt::Interrupts::install(session.cancel_handle())
         .context("cannot watch for Ctrl-C")?;
     let show_progress = !global.quiet && std::io::stderr().is_terminal();
     let mut incomplete = false;
@@ -61,8 +61,8 @@ pub fn run(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<ExitCode> {
         if interrupts.interrupted() {
             break;
         }
-        let progress = show_progress.then(|| crate::progress::Display::start(engine.progress()));
-        let executed = engine.execute(&s.text, s.line);
+        let progress = show_progress.then(|| crate::progress::Display::start(session.progress()));
+        let executed = session.run(s);
         drop(progress);
         if interrupts.interrupted() {
             out.flush()?;

@@ -1,24 +1,25 @@
-//! Wiring of `stackql shell` and `stackql srv`: both build engines from the same global
-//! flags as `exec` (through `exec::engine_options`), one per session, all sharing the
-//! process's one call budget (`exec::call_budget`).
+//! Wiring of `stackql shell` and `stackql srv`: both open engine sessions
+//! (`stackql_engine::Session`) from the same global flags as `exec` (through
+//! `exec::engine_options`), one per session, all sharing the process's one call budget
+//! (`exec::call_budget`).
 
 use crate::args::GlobalArgs;
 use crate::exec;
 use anyhow::Context;
-use stackql_engine::{CallBudget, Engine};
+use stackql_engine::{CallBudget, Session};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// Engines on demand: the shell replaces an abandoned one, the server makes one per session.
-/// Every engine gets a clone of `budget`, so together they stay within the limit.
+/// Sessions on demand: the shell replaces an abandoned one, the server opens one per
+/// client. Every session gets a clone of `budget`, so together they stay within the limit.
 fn engine_factory(
     global: Arc<GlobalArgs>,
     budget: CallBudget,
-) -> Arc<dyn Fn() -> Result<Engine, Box<dyn std::error::Error + Send + Sync>> + Send + Sync> {
+) -> Arc<dyn Fn() -> Result<Session, Box<dyn std::error::Error + Send + Sync>> + Send + Sync> {
     Arc::new(move || {
         let options =
             exec::engine_options(&global, budget.clone()).map_err(|e| format!("{e:#}"))?;
-        Ok(Engine::new(options)?)
+        Ok(Session::new(options)?)
     })
 }
 
@@ -43,7 +44,7 @@ pub fn srv(global: GlobalArgs, args: stackql_pgserver::SrvArgs) -> anyhow::Resul
     let listen = &global.listen;
     // Fail at start, not at the first connection, when the registry or flags are wrong.
     let budget = exec::call_budget(&global)?;
-    Engine::new(exec::engine_options(&global, budget.clone())?)
+    Session::new(exec::engine_options(&global, budget.clone())?)
         .context("cannot start the engine")?;
     let tls = match &listen.tls {
         Some(flag) => Some(stackql_pgserver::parse_tls_flag(flag)?),

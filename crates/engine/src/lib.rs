@@ -13,6 +13,7 @@ mod meta;
 mod plan;
 pub mod registry_remote;
 mod rows;
+mod session;
 mod userobj;
 mod write;
 
@@ -24,6 +25,7 @@ pub use decode::items::kind_of as json_kind;
 pub use error::{CallError, EngineError, FailedCall};
 pub use meta::{describe, docs};
 pub use plan::request::{EndpointResolver, EnvEndpoints, PreparedRequest};
+pub use session::{ProgressEvent, ProgressHandler, Session, StatementText};
 pub use write::mutation::{Completion, MutationResult};
 
 use context::Context;
@@ -402,6 +404,12 @@ impl Engine {
         }
     }
 
+    /// Where every progress event of the statements run from now on goes (None: nowhere;
+    /// the counters behind [`Engine::progress`] count them either way).
+    pub fn set_progress_handler(&mut self, handler: Option<ProgressHandler>) {
+        self.ctx.http.stats.set_observer(handler);
+    }
+
     /// A handle the caller can poll from another thread to show progress.
     pub fn progress(&self) -> Progress {
         Progress {
@@ -492,16 +500,22 @@ impl Engine {
     }
 }
 
-/// `region = 'us-east-1'` or `data__Identifier = '<value>'`.
+/// The value an example shows for a parameter (an error's "e.g.", DESCRIBE, a reference
+/// page, an endpoint error): the document's default when it has one, else for `region` the
+/// default region; None leaves the placeholder to the caller. The one place that picks it,
+/// so every example names the same region.
+pub(crate) fn example_default(param: &str, documented: Option<&str>) -> Option<String> {
+    documented
+        .map(str::to_string)
+        .or_else(|| (param == "region").then(|| stackql_aws_auth::DEFAULT_REGION.to_string()))
+}
+
+/// `region = 'us-east-1'` or `data__Identifier = '<value>'`; `default_region` is the
+/// document's default for `region`.
 pub(crate) fn example_predicate(param: &str, default_region: Option<&str>) -> String {
-    if param == "region" {
-        format!(
-            "region = '{}'",
-            default_region.unwrap_or(stackql_aws_auth::DEFAULT_REGION)
-        )
-    } else {
-        format!("{param} = '<value>'")
-    }
+    let documented = default_region.filter(|_| param == "region");
+    let value = example_default(param, documented).unwrap_or_else(|| "<value>".into());
+    format!("{param} = '{value}'")
 }
 
 fn sqlite_error(ctx: &Context, e: rusqlite::Error) -> EngineError {

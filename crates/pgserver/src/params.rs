@@ -1,48 +1,33 @@
 //! Extended-protocol parameters. The engine has no bind parameters, so `$1..$n` are found
 //! outside quotes and comments and replaced by SQL literals before the statement runs.
 
+use stackql_sql::scan::Region;
+
 /// Calls `f(start, end, n)` for every `$n` outside string literals, quoted identifiers and
-/// comments.
+/// comments (the regions `stackql_sql::scan` finds).
 fn scan(sql: &str, mut f: impl FnMut(usize, usize, usize)) {
-    let b = sql.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'$' => {
-                let start = i;
+    for piece in stackql_sql::scan::regions(sql) {
+        if piece.region != Region::Code {
+            continue;
+        }
+        let b = sql.as_bytes();
+        let mut i = piece.start;
+        while i < piece.end {
+            if b[i] == b'$' {
                 let mut j = i + 1;
-                while j < b.len() && b[j].is_ascii_digit() {
+                while j < piece.end && b[j].is_ascii_digit() {
                     j += 1;
                 }
                 if j > i + 1 {
                     if let Ok(n) = sql[i + 1..j].parse::<usize>() {
-                        f(start, j, n);
+                        f(i, j, n);
                     }
                     i = j;
                     continue;
                 }
             }
-            _ => {}
+            i += 1;
         }
-        i += 1;
     }
 }
 
@@ -83,20 +68,22 @@ pub fn text_literal(s: &str) -> String {
 
 /// The statement's first keyword, upper-cased, after comments.
 pub fn first_keyword(sql: &str) -> String {
-    let mut rest = sql.trim_start();
-    loop {
-        if let Some(r) = rest.strip_prefix("--") {
-            rest = r.split_once('\n').map(|x| x.1).unwrap_or("").trim_start();
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r.split_once("*/").map(|x| x.1).unwrap_or("").trim_start();
-        } else {
-            break;
+    for piece in stackql_sql::scan::regions(sql) {
+        let text = sql[piece.start..piece.end].trim_start();
+        match piece.region {
+            Region::LineComment | Region::BlockComment => continue,
+            Region::Code if text.is_empty() => continue,
+            Region::Code => {
+                return text
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphabetic())
+                    .collect::<String>()
+                    .to_ascii_uppercase()
+            }
+            Region::Quoted(_) => break,
         }
     }
-    rest.chars()
-        .take_while(|c| c.is_ascii_alphabetic())
-        .collect::<String>()
-        .to_ascii_uppercase()
+    String::new()
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! One engine per Postgres session, owned by a dedicated OS thread: the engine blocks in
-//! `execute` (it drives its own tokio runtime with `block_on`), so it must never run on a
-//! tokio worker. Statements go to the thread over a channel; answers come back on a oneshot.
+//! One engine session ([`stackql_engine::Session`]) per Postgres session, owned by a
+//! dedicated OS thread: a session blocks in `run` (the engine drives its own tokio runtime
+//! with `block_on`), so it must never run on a tokio worker. Statements go to the thread over a channel; answers come back on a oneshot.
 //!
 //! Isolation: each statement runs under `catch_unwind`, so a panic becomes an `XX000` error
 //! for that client alone; the engine it happened in is dropped and a fresh one built for
@@ -11,7 +11,7 @@
 //! runs, fires the engine's cancel handle (SQLite stops at its next step, calls in flight
 //! end, nothing more is sent).
 
-use stackql_engine::{Engine, EngineError, Executed};
+use stackql_engine::{EngineError, Executed, Session};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -20,22 +20,23 @@ use tokio::net::TcpStream;
 
 pub use stackql_engine::ENGINE_THREAD_STACK_BYTES as SESSION_STACK_BYTES;
 
-/// Builds a fresh engine with the command line's options (registry, auth, limits).
+/// Opens a fresh engine session with the command line's options (registry, auth, limits,
+/// the process's call budget).
 pub type EngineFactory =
-    Arc<dyn Fn() -> Result<Engine, Box<dyn std::error::Error + Send + Sync>> + Send + Sync>;
+    Arc<dyn Fn() -> Result<Session, Box<dyn std::error::Error + Send + Sync>> + Send + Sync>;
 
 /// Stops the statement running on a session's engine.
 pub type Canceller = Arc<dyn Fn() + Send + Sync>;
 
-/// What a session thread runs statements on: the engine, or a stand-in in tests.
+/// What a session thread runs statements on: an engine session, or a stand-in in tests.
 pub trait Statements: Send {
     fn execute(&mut self, text: &str) -> Result<Executed, EngineError>;
     fn canceller(&self) -> Canceller;
 }
 
-impl Statements for Engine {
+impl Statements for Session {
     fn execute(&mut self, text: &str) -> Result<Executed, EngineError> {
-        Engine::execute(self, text, 1)
+        self.run_text(text)
     }
     fn canceller(&self) -> Canceller {
         let handle = self.cancel_handle();
@@ -80,8 +81,8 @@ pub struct EngineSession {
 }
 
 impl EngineSession {
-    /// Starts the session thread. Under `--dryrun` the engines the factory builds answer
-    /// each statement with its text, planned but not run (`Engine::dry_run`).
+    /// Starts the session thread. Under `--dryrun` the sessions the factory opens answer
+    /// each statement with its text, planned but not run (`Session::dry_run`).
     pub fn start(factory: StatementsFactory, client: Option<Arc<TcpStream>>) -> EngineSession {
         let (tx, rx) = mpsc::channel::<Job>();
         let cancel: CancelSlot = Arc::new(Mutex::new(None));

@@ -4,7 +4,7 @@
 //! password authentication (failures slowed and naming the user), and Postgres cancel
 //! requests stopping a runaway query. `psql` and TLS are tested through the binary in the cli crate.
 
-use stackql_engine::{Engine, EngineOptions};
+use stackql_engine::{EngineOptions, Session};
 use stackql_pgserver::{AuthMethod, PasswordAuth, Server, ServerConfig, FAILED_LOGIN_DELAY};
 use stackql_testkit::{aws_registry, Emulator, EmulatorConfig, TempRegistry};
 use std::sync::Arc;
@@ -33,18 +33,10 @@ fn start(auth: Option<PasswordAuth>) -> Fixture {
     });
     let root = reg.root().to_path_buf();
     let url = emu.url();
-    let (key, secret) = stackql_testkit::test_credentials();
     let engines: stackql_pgserver::EngineFactory = Arc::new(move || {
         let mut o = EngineOptions::new(root.clone());
-        let url = url.clone();
-        // Injected environment: the test never reads or changes the process's.
-        o.env = Arc::new(move |k| match k {
-            "AWS_ENDPOINT_URL" => Some(url.clone()),
-            "AWS_ACCESS_KEY_ID" => Some(key.to_string()),
-            "AWS_SECRET_ACCESS_KEY" => Some(secret.to_string()),
-            _ => None,
-        });
-        Ok(Engine::new(o)?)
+        o.env = Arc::new(stackql_testkit::emulator_env(url.clone()));
+        Ok(Session::new(o)?)
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -397,7 +389,7 @@ fn dryrun_answers_with_the_statement_and_sends_nothing() {
         let url = url.clone();
         o.env = Arc::new(move |k| (k == "AWS_ENDPOINT_URL").then(|| url.clone()));
         o.dry_run = true;
-        Ok(Engine::new(o)?)
+        Ok(Session::new(o)?)
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

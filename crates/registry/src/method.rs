@@ -300,20 +300,32 @@ impl Method {
         })
     }
 
-    /// Parameters the caller must supply (the ones `request.base` fills are not required).
-    pub fn required_params(&self) -> Vec<&Param> {
-        self.params.iter().filter(|p| p.required).collect()
+    /// The required parameters (those `request.base` fills are not required), by column
+    /// name, that `supplied` does not cover: the one rule
+    /// the virtual table (choosing a SELECT method), a mutation's method choice and EXEC
+    /// apply before anything is sent.
+    pub fn missing_params(&self, supplied: impl Fn(&Param) -> bool) -> Vec<String> {
+        self.params
+            .iter()
+            .filter(|p| p.required && !supplied(p))
+            .map(|p| p.name.clone())
+            .collect()
     }
 
-    /// Names shown as "Required Params" (StackQL's docs list the nested object as `data__X`).
+    /// The parameters a caller must supply as StackQL's "Required Params" lists them
+    /// (DESCRIBE, SHOW METHODS, reference pages, shell completion): the `naive_<Prop>` body
+    /// object counts as `data__<Prop>` (its properties are not listed one by one), sorted.
     pub fn required_param_names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
-        if let (BodyTranslate::NaiveNested(prop), Some(req)) = (&self.translate, &self.request) {
-            if schema::required_names(&req.schema).contains(prop) {
-                names.push(format!("data__{prop}"));
-            }
+        if let Some(prop) = self.body_object() {
+            names.push(format!("data__{prop}"));
         }
-        names.extend(self.required_params().iter().map(|p| p.name.clone()));
+        names.extend(
+            self.params
+                .iter()
+                .filter(|p| p.required && !matches!(p.location, ParamLocation::BodyNested { .. }))
+                .map(|p| p.name.clone()),
+        );
         names.sort();
         names.dedup();
         names

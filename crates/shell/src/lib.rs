@@ -11,7 +11,7 @@ pub use worker::EngineFactory;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
 use rustyline::{CompletionType, Config, Editor};
-use stackql_engine::Outcome;
+use stackql_engine::{Outcome, Session};
 use stackql_output::{write_result, OutputOptions};
 use stackql_registry::Registry;
 use std::io::Write;
@@ -68,41 +68,7 @@ pub fn is_complete(input: &str) -> bool {
         }
     }
     // The last `;` must be a statement end, not inside a literal or comment.
-    let b = t.as_bytes();
-    let mut i = 0;
-    let mut last_top_semicolon = None;
-    while i < b.len() {
-        match b[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
-                if i >= b.len() {
-                    return false;
-                }
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                if i + 1 >= b.len() {
-                    return false;
-                }
-                i += 1;
-            }
-            b';' => last_top_semicolon = Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    last_top_semicolon == Some(b.len() - 1)
+    stackql_sql::scan::ends_statement(t)
 }
 
 fn is_exit(line: &str) -> bool {
@@ -188,7 +154,7 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
             return;
         }
     };
-    let statements = match stackql_sql::split_statements(&rendered) {
+    let statements = match Session::statements(&rendered) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -196,7 +162,7 @@ fn run_input(input: &str, config: &ShellConfig, worker: &mut Worker, out: &mut d
         }
     };
     for s in statements {
-        match worker.execute(&s.text, s.line) {
+        match worker.execute(&s) {
             Answer::Done(result) => match *result {
                 Ok(executed) => {
                     for n in &executed.notices {

@@ -1,17 +1,19 @@
-//! The engine of the shell on its own thread, so the prompt thread can wait for either the
-//! answer or Ctrl-C. Ctrl-C cancels through the engine's cancel handle: SQLite stops, calls
-//! in flight end and nothing more is sent, and the engine answers "cancelled" (a mutation
-//! lists what it had already sent). Should the engine not answer within a few seconds, the
-//! worker is abandoned and a fresh engine takes its place.
+//! The shell's engine session ([`stackql_engine::Session`]) on its own thread, so the
+//! prompt thread can wait for either the answer or Ctrl-C. Ctrl-C cancels through the
+//! session's cancel handle: the statement stops, calls in flight end and nothing more is
+//! sent, and the session answers "cancelled" (a mutation lists what it had already sent).
+//! Should it not answer within a few seconds, the worker is abandoned and a fresh session
+//! takes its place.
 
-use stackql_engine::{CancelHandle, Engine, EngineError, Executed};
+use stackql_engine::{CancelHandle, EngineError, Executed, Session, StatementText};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// Opens a fresh engine session (the command line's options, the process's call budget).
 pub type EngineFactory =
-    Arc<dyn Fn() -> Result<Engine, Box<dyn std::error::Error + Send + Sync>> + Send + Sync>;
+    Arc<dyn Fn() -> Result<Session, Box<dyn std::error::Error + Send + Sync>> + Send + Sync>;
 
 pub enum Answer {
     Done(Box<Result<Executed, EngineError>>),
@@ -24,8 +26,7 @@ pub enum Answer {
 }
 
 struct Job {
-    text: String,
-    line: usize,
+    statement: StatementText,
     reply: tokio::sync::oneshot::Sender<Result<Executed, EngineError>>,
 }
 
@@ -34,7 +35,7 @@ pub struct Worker {
     jobs: Option<mpsc::Sender<Job>>,
     runtime: tokio::runtime::Runtime,
     startup: Option<tokio::sync::oneshot::Receiver<String>>,
-    /// The running engine's cancel handle, set by the engine thread once it is up.
+    /// The running session's cancel handle, set by its thread once it is up.
     cancel: Arc<Mutex<Option<CancelHandle>>>,
 }
 
@@ -65,7 +66,7 @@ impl Worker {
             .name("stackql-shell-engine".into())
             .stack_size(stackql_engine::ENGINE_THREAD_STACK_BYTES)
             .spawn(move || {
-                let mut engine = match factory() {
+                let mut session = match factory() {
                     Ok(e) => e,
                     Err(e) => {
                         let _ = fail_tx.send(e.to_string());
@@ -73,9 +74,9 @@ impl Worker {
                     }
                 };
                 drop(fail_tx);
-                *cancel_slot.lock().expect("cancel slot") = Some(engine.cancel_handle());
+                *cancel_slot.lock().expect("cancel slot") = Some(session.cancel_handle());
                 for job in rx {
-                    let _ = job.reply.send(engine.execute(&job.text, job.line));
+                    let _ = job.reply.send(session.run(&job.statement));
                 }
             })
             .expect("spawn the engine thread");
@@ -85,12 +86,11 @@ impl Worker {
 
     /// Runs one statement; Ctrl-C (SIGINT: the terminal is in cooked mode while a statement
     /// runs) abandons it.
-    pub fn execute(&mut self, text: &str, line: usize) -> Answer {
+    pub fn execute(&mut self, statement: &StatementText) -> Answer {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let sent = self.jobs.as_ref().map(|j| {
             j.send(Job {
-                text: text.to_string(),
-                line,
+                statement: statement.clone(),
                 reply,
             })
         });

@@ -68,7 +68,7 @@ pub fn parse_discovery(text: &str, first_line: usize) -> Result<Option<Discovery
     }
     // Hints sit in comments, which the lexer skips; they are checked here because REQUIRED is
     // meaningful only for SHOW INSERT and any other hint would otherwise be ignored silently.
-    let hints = hint_words(text);
+    let hints = crate::hints::hint_words(text);
     if let Some(bad) = hints.iter().find(|h| h.as_str() != "REQUIRED") {
         return Err(SqlError::Unsupported(format!(
             "unknown query hint '{bad}' (SHOW INSERT takes /*+ REQUIRED */; other discovery statements take none)"
@@ -239,31 +239,6 @@ fn parse_filter(lx: &mut Lexer<'_>) -> Result<ShowFilter, SqlError> {
     Ok(ShowFilter::None)
 }
 
-/// Upper-cased words of every `/*+ ... */` comment outside string literals.
-fn hint_words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut rest = text;
-    let mut in_quote = false;
-    while let Some(c) = rest.chars().next() {
-        if c == '\'' {
-            in_quote = !in_quote;
-        } else if !in_quote && rest.starts_with("/*+") {
-            let body = &rest[3..];
-            let end = body.find("*/").unwrap_or(body.len());
-            words.extend(
-                body[..end]
-                    .split(|c: char| c.is_whitespace() || c == ',')
-                    .filter(|w| !w.is_empty())
-                    .map(|w| w.to_ascii_uppercase()),
-            );
-            rest = body.get(end + 2..).unwrap_or("");
-            continue;
-        }
-        rest = &rest[c.len_utf8()..];
-    }
-    words
-}
-
 /// One output column of a registry view.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ViewColumn {
@@ -354,7 +329,7 @@ fn view_shape_checked(ddl: &str) -> Result<ViewShape, SqlError> {
     }
     let mut predicates = Vec::new();
     if let Some(w) = &select.selection {
-        conjuncts(w, &mut predicates);
+        literal_predicates(w, &mut predicates);
     }
     Ok(ViewShape {
         columns,
@@ -363,38 +338,31 @@ fn view_shape_checked(ddl: &str) -> Result<ViewShape, SqlError> {
     })
 }
 
-fn conjuncts(e: &Expr, out: &mut Vec<(String, Literal)>) {
-    match e {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            conjuncts(left, out);
-            conjuncts(right, out);
-        }
-        Expr::Nested(inner) => conjuncts(inner, out),
-        Expr::BinaryOp {
+/// The `column = literal` parts of a view's WHERE.
+fn literal_predicates(e: &Expr, out: &mut Vec<(String, Literal)>) {
+    for part in crate::statement::conjuncts(e) {
+        let Expr::BinaryOp {
             left,
             op: BinaryOperator::Eq,
             right,
-        } => {
-            if let (Some(col), Expr::Value(v)) = (column_name(left), right.as_ref()) {
-                let lit = match &v.value {
-                    ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
-                        Literal::Text(s.clone())
-                    }
-                    ast::Value::Number(n, _) => n
-                        .parse::<i64>()
-                        .map(Literal::Integer)
-                        .unwrap_or_else(|_| Literal::Text(n.clone())),
-                    ast::Value::Boolean(b) => Literal::Bool(*b),
-                    _ => return,
-                };
-                out.push((col, lit));
-            }
+        } = part
+        else {
+            continue;
+        };
+        if let (Some(col), Expr::Value(v)) = (column_name(left), right.as_ref()) {
+            let lit = match &v.value {
+                ast::Value::SingleQuotedString(s) | ast::Value::DoubleQuotedString(s) => {
+                    Literal::Text(s.clone())
+                }
+                ast::Value::Number(n, _) => n
+                    .parse::<i64>()
+                    .map(Literal::Integer)
+                    .unwrap_or_else(|_| Literal::Text(n.clone())),
+                ast::Value::Boolean(b) => Literal::Bool(*b),
+                _ => continue,
+            };
+            out.push((col, lit));
         }
-        _ => {}
     }
 }
 

@@ -1,4 +1,7 @@
-//! Query hints written as `/*+ NAME */` comments (StackQL's `/*+ AWAIT */`).
+//! Query hints written as `/*+ NAME */` comments (StackQL's `/*+ AWAIT */`), found by
+//! `scan.rs`.
+
+use crate::scan::Region;
 
 /// Hints found in a statement's text. Unknown hint names are kept so the caller can refuse
 /// them instead of ignoring them silently.
@@ -11,43 +14,35 @@ pub struct Hints {
 }
 
 impl Hints {
-    /// Scans every `/*+ ... */` comment outside string literals.
+    /// Reads every `/*+ ... */` comment of the statement (not those inside quotes or
+    /// other comments).
     pub fn scan(sql: &str) -> Hints {
         let mut hints = Hints::default();
-        let bytes = sql.as_bytes();
-        let mut i = 0;
-        let mut quote: Option<u8> = None;
-        while i < bytes.len() {
-            let b = bytes[i];
-            match quote {
-                Some(q) if b == q => quote = None,
-                Some(_) => {}
-                None if b == b'\'' || b == b'"' => quote = Some(b),
-                // On bytes: `i` may sit inside a multi-byte character.
-                None if bytes[i..].starts_with(b"/*+") => {
-                    let body_start = i + 3;
-                    let end = sql[body_start..]
-                        .find("*/")
-                        .map(|e| body_start + e)
-                        .unwrap_or(sql.len());
-                    for word in sql[body_start..end].split(|c: char| c.is_whitespace() || c == ',')
-                    {
-                        match word.to_ascii_uppercase().as_str() {
-                            "" => {}
-                            "AWAIT" => hints.await_completion = true,
-                            "ALLOW_PARTIAL" => hints.allow_partial = true,
-                            other => hints.unknown.push(other.to_string()),
-                        }
-                    }
-                    i = end + 2;
-                    continue;
-                }
-                None => {}
+        for word in hint_words(sql) {
+            match word.as_str() {
+                "AWAIT" => hints.await_completion = true,
+                "ALLOW_PARTIAL" => hints.allow_partial = true,
+                _ => hints.unknown.push(word),
             }
-            i += 1;
         }
         hints
     }
+}
+
+/// The upper-cased words, split at white space and commas, of every `/*+ ... */` comment
+/// of `sql` (an unclosed one runs to the end).
+pub(crate) fn hint_words(sql: &str) -> Vec<String> {
+    crate::scan::regions(sql)
+        .filter(|p| p.region == Region::BlockComment)
+        .filter_map(|p| sql[p.start..p.end].strip_prefix("/*+"))
+        .flat_map(|body| {
+            body.strip_suffix("*/")
+                .unwrap_or(body)
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|w| !w.is_empty())
+                .map(str::to_ascii_uppercase)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -57,6 +52,7 @@ mod tests {
     fn finds_await_outside_strings_only() {
         assert!(Hints::scan("INSERT /*+ AWAIT */ INTO x SELECT 1").await_completion);
         assert!(!Hints::scan("SELECT '/*+ AWAIT */'").await_completion);
+        assert!(!Hints::scan("SELECT 1 -- /*+ AWAIT */").await_completion);
         assert_eq!(
             Hints::scan("DELETE /*+ AWAIT, FAST */ FROM x").unknown,
             vec!["FAST"]

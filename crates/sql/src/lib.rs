@@ -9,6 +9,7 @@ mod hints;
 mod lexer;
 mod limits;
 mod registry_cmd;
+pub mod scan;
 mod split;
 mod statement;
 mod userobj;

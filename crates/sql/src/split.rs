@@ -1,5 +1,7 @@
-//! Splitting a script into statements on `;` outside quotes and comments.
+//! Splitting a script into statements on `;` outside quotes and comments (found by
+//! `scan.rs`).
 
+use crate::scan::Region;
 use crate::SqlError;
 
 /// One statement of a script, trimmed, with the line it starts on (1-based) for errors.
@@ -18,7 +20,6 @@ pub fn split_statements(script: &str) -> Result<Vec<StatementText>, SqlError> {
     let mut out = Vec::new();
     let bytes = script.as_bytes();
     let mut start = 0;
-    let mut i = 0;
     // Newlines in script[..counted_to] are `lines_before`.
     let mut counted_to = 0;
     let mut lines_before = 0;
@@ -35,34 +36,9 @@ pub fn split_statements(script: &str) -> Result<Vec<StatementText>, SqlError> {
             });
         }
     };
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\'' | b'"' | b'`' => {
-                let q = bytes[i];
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    i += 1;
-                }
-            }
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b';' => {
-                push(start, i, &mut out);
-                start = i + 1;
-            }
-            _ => {}
-        }
-        i += 1;
+    for i in crate::scan::top_level_semicolons(script) {
+        push(start, i, &mut out);
+        start = i + 1;
     }
     if start < script.len() {
         push(start, script.len(), &mut out);
@@ -74,26 +50,14 @@ fn bytecount_newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|b| **b == b'\n').count()
 }
 
-/// Whether a piece holds anything but whitespace and comments.
+/// Whether a piece holds anything but whitespace and comments (a `/*+ HINT */` counts).
 fn has_code(piece: &str) -> bool {
-    let mut rest = piece.trim_start();
-    loop {
-        if let Some(r) = rest.strip_prefix("--") {
-            rest = r
-                .split_once('\n')
-                .map(|(_, r)| r)
-                .unwrap_or("")
-                .trim_start();
-        } else if rest.starts_with("/*") && !rest.starts_with("/*+") {
-            rest = rest[2..]
-                .split_once("*/")
-                .map(|(_, r)| r)
-                .unwrap_or("")
-                .trim_start();
-        } else {
-            return !rest.is_empty();
-        }
-    }
+    crate::scan::regions(piece).any(|p| match p.region {
+        Region::Code => !piece[p.start..p.end].trim().is_empty(),
+        Region::Quoted(_) => true,
+        Region::LineComment => false,
+        Region::BlockComment => piece[p.start..p.end].starts_with("/*+"),
+    })
 }
 
 #[cfg(test)]

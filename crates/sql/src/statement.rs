@@ -507,17 +507,16 @@ fn predicates(e: &Expr) -> Result<Vec<Predicate>, SqlError> {
             "cannot turn '{e}' into request parameters: the WHERE clause of UPDATE/DELETE may only combine column = 'value' and column IN ('a', 'b') with AND"
         ))
     };
+    let mut out = Vec::new();
+    for part in conjuncts(e) {
+        out.push(predicate(part, &unsupported)?);
+    }
+    Ok(out)
+}
+
+/// One conjunct of an UPDATE/DELETE WHERE as a predicate.
+fn predicate(e: &Expr, unsupported: &dyn Fn(&Expr) -> SqlError) -> Result<Predicate, SqlError> {
     match e {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            let mut out = predicates(left)?;
-            out.extend(predicates(right)?);
-            Ok(out)
-        }
-        Expr::Nested(inner) => predicates(inner),
         Expr::BinaryOp {
             left,
             op: BinaryOperator::Eq,
@@ -530,7 +529,7 @@ fn predicates(e: &Expr) -> Result<Vec<Predicate>, SqlError> {
                     _ => return Err(unsupported(e)),
                 },
             };
-            Ok(vec![Predicate::Eq { column, value }])
+            Ok(Predicate::Eq { column, value })
         }
         Expr::In {
             expr,
@@ -544,9 +543,55 @@ fn predicates(e: &Expr) -> Result<Vec<Predicate>, SqlError> {
                 .map(literal)
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| unsupported(e))?;
-            Ok(vec![Predicate::In { column, values }])
+            Ok(Predicate::In { column, values })
         }
         _ => Err(unsupported(e)),
+    }
+}
+
+/// The AND-ed parts of a WHERE, parentheses looked through (`(a AND b) AND (c)` is a, b, c):
+/// the one walk every reader of conjuncts shares (UPDATE/DELETE predicates, a statement's
+/// view bindings, a view's own literals).
+pub(crate) fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            let mut v = conjuncts(left);
+            v.extend(conjuncts(right));
+            v
+        }
+        Expr::Nested(inner) => conjuncts(inner),
+        other => vec![other],
+    }
+}
+
+/// [`conjuncts`] taken apart by value, for rewriting a WHERE: parentheses are dropped only
+/// around an AND (dropping them around `a OR b` would change what AND-ing it again means).
+pub(crate) fn into_conjuncts(e: Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            into_conjuncts(*left, out);
+            into_conjuncts(*right, out);
+        }
+        Expr::Nested(inner)
+            if matches!(
+                inner.as_ref(),
+                Expr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                } | Expr::Nested(_)
+            ) =>
+        {
+            into_conjuncts(*inner, out)
+        }
+        other => out.push(other),
     }
 }
 

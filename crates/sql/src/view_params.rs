@@ -9,7 +9,9 @@
 //! statement has as a column are dropped from the statement (StackQL's "parameter
 //! clobbering").
 
-use crate::statement::{column_name, literal, print_sql, rename_provider_tables};
+use crate::statement::{
+    column_name, conjuncts, into_conjuncts, literal, print_sql, rename_provider_tables,
+};
 use crate::{QualifiedName, SqlError};
 use sqlparser::ast::{
     self, BinaryOperator, Expr, Ident, InTarget, SetExpr, TableFactor, Visit, VisitMut,
@@ -102,36 +104,6 @@ impl ast::Visitor for Bindings<'_> {
             _ => {}
         }
         ControlFlow::Continue(())
-    }
-}
-
-/// The top-level AND conjuncts of a WHERE.
-fn conjuncts(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            let mut v = conjuncts(left);
-            v.extend(conjuncts(right));
-            v
-        }
-        other => vec![other],
-    }
-}
-
-fn owned_conjuncts(e: Expr, out: &mut Vec<Expr>) {
-    match e {
-        Expr::BinaryOp {
-            left,
-            op: BinaryOperator::And,
-            right,
-        } => {
-            owned_conjuncts(*left, out);
-            owned_conjuncts(*right, out);
-        }
-        other => out.push(other),
     }
 }
 
@@ -278,7 +250,7 @@ fn instantiate_checked(
         let mut handled = BTreeSet::new();
         if let Some(w) = select.selection.take() {
             let mut parts = Vec::new();
-            owned_conjuncts(w, &mut parts);
+            into_conjuncts(w, &mut parts);
             for part in parts {
                 let Some((column, name, placeholder)) = literal_conjunct(&part) else {
                     kept.push(part);
@@ -342,7 +314,7 @@ impl ast::VisitorMut for Dropper<'_> {
         if let SetExpr::Select(s) = q.body.as_mut() {
             if let Some(w) = s.selection.take() {
                 let mut parts = Vec::new();
-                owned_conjuncts(w, &mut parts);
+                into_conjuncts(w, &mut parts);
                 parts.retain(|p| {
                     !binding(p).is_some_and(|(c, _)| self.0.contains(&c.to_ascii_lowercase()))
                 });

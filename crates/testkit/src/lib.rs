@@ -109,6 +109,18 @@ impl Drop for Emulator {
     }
 }
 
+/// An injected environment that points the engine at the emulator at `url` with the test
+/// key pair, so a test never reads or changes the process's environment.
+pub fn emulator_env(url: String) -> impl Fn(&str) -> Option<String> + Send + Sync + 'static {
+    let (key, secret) = test_credentials();
+    move |k| match k {
+        "AWS_ENDPOINT_URL" => Some(url.clone()),
+        "AWS_ACCESS_KEY_ID" => Some(key.to_string()),
+        "AWS_SECRET_ACCESS_KEY" => Some(secret.to_string()),
+        _ => None,
+    }
+}
+
 /// The emulator's default accepted key pair (the SigV4 suite's example keys).
 pub fn test_credentials() -> (&'static str, &'static str) {
     (

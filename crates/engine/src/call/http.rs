@@ -6,6 +6,7 @@ use crate::call::budget::CallBudget;
 use crate::call::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, RetryReason};
 use crate::error::CallError;
 use crate::plan::request::{Intent, PreparedRequest};
+use crate::session::ProgressEvent;
 use crate::EnvLookup;
 use serde_json::Value;
 use stackql_aws_auth::Credentials;
@@ -158,7 +159,7 @@ impl HttpClient {
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
-            CallStats::add(&self.stats.requests, 1);
+            self.stats.note(ProgressEvent::RequestSent);
             let result = {
                 // The bound on requests in flight across every engine sharing the budget
                 // (--execution.concurrency.limit).
@@ -197,7 +198,7 @@ impl HttpClient {
             {
                 return Err(err);
             }
-            CallStats::add(&self.stats.retries, 1);
+            self.stats.note(ProgressEvent::Retry);
             tokio::time::sleep(self.retry.backoff(attempt - 1)).await;
         }
     }
@@ -379,7 +380,7 @@ impl Pager {
             Err(e) => return Err(e),
         };
         self.pages += 1;
-        CallStats::add(&http.stats.pages, 1);
+        http.stats.note(ProgressEvent::PageReceived);
         let token = match &self.pagination {
             Some(p) => next_token(&page, p)
                 .map_err(|e| CallError::Refused(format!("{}: {e}", current.label)))?,

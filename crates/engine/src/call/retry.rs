@@ -4,9 +4,10 @@
 //! region that slows down after throttling and recovers on success.
 
 use crate::error::CallError;
+use crate::session::{ProgressEvent, ProgressHandler};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug)]
@@ -102,6 +103,8 @@ pub struct CallStats {
     pub rows: AtomicU64,
     pub calls_done: AtomicU64,
     pub calls_total: AtomicU64,
+    /// Where the progress events go (`Session::on_progress`), besides the counters.
+    observer: RwLock<Option<ProgressHandler>>,
 }
 
 impl CallStats {
@@ -120,6 +123,32 @@ impl CallStats {
         ] {
             c.store(0, Ordering::Relaxed);
         }
+    }
+    /// Counts `event` and hands it to the session's progress handler, if one is set.
+    pub fn note(&self, event: ProgressEvent) {
+        let counter = match &event {
+            ProgressEvent::CallsPlanned(n) => Some((&self.calls_total, *n)),
+            ProgressEvent::RequestSent => Some((&self.requests, 1)),
+            ProgressEvent::Retry => Some((&self.retries, 1)),
+            ProgressEvent::PageReceived => Some((&self.pages, 1)),
+            ProgressEvent::RowsReceived(n) => Some((&self.rows, *n)),
+            ProgressEvent::CallDone => Some((&self.calls_done, 1)),
+            ProgressEvent::WriteStatus { .. } => None,
+        };
+        if let Some((c, n)) = counter {
+            Self::add(c, n);
+        }
+        let observer = self
+            .observer
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(observer) = observer {
+            observer(&event);
+        }
+    }
+    pub fn set_observer(&self, handler: Option<ProgressHandler>) {
+        *self.observer.write().unwrap_or_else(|p| p.into_inner()) = handler;
     }
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);

@@ -242,32 +242,19 @@ fn server_default(m: &Method, param: &str) -> Option<String> {
     if !is_server {
         return None;
     }
-    let default = m
+    let documented = m
         .servers
         .first()
         .and_then(|s| s.variables.get(param))
-        .and_then(|(d, allowed)| d.clone().or_else(|| allowed.first().cloned()))
-        .unwrap_or_else(|| stackql_aws_auth::DEFAULT_REGION.to_string());
+        .and_then(|(d, allowed)| d.clone().or_else(|| allowed.first().cloned()));
+    let default = crate::example_default(param, documented.as_deref())?;
     Some(format!("'{}'", default.replace('\'', "''")))
 }
 
-/// The parameters a caller must supply, as StackQL's "Required Params" lists them: the
-/// `naive_<Prop>` body object counts as `data__<Prop>` (its properties are not listed one by
-/// one), sorted.
+/// The parameters a caller must supply, as StackQL's "Required Params" lists them (the
+/// registry's one rule: [`Method::required_param_names`]).
 pub fn required_params(m: &Method) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    if let Some(prop) = m.body_object() {
-        names.push(format!("data__{prop}"));
-    }
-    names.extend(
-        m.params
-            .iter()
-            .filter(|p| p.required && !matches!(p.location, ParamLocation::BodyNested { .. }))
-            .map(|p| p.name.clone()),
-    );
-    names.sort();
-    names.dedup();
-    names
+    m.required_param_names()
 }
 
 /// One row of `SHOW METHODS` / the docs' Methods table.

@@ -253,8 +253,8 @@ fn delete_example(
     let conds: Vec<String> = params
         .iter()
         .map(|p| {
-            let value = if p == "region" {
-                format!("'{}'", stackql_aws_auth::DEFAULT_REGION)
+            let value = if let Some(v) = crate::example_default(p, None) {
+                format!("'{v}'")
             } else if p.ends_with("Identifier") && !identifier.is_empty() {
                 format!("'{identifier}'")
             } else {

@@ -133,12 +133,8 @@ pub fn check_variable(
 }
 
 fn example(column: &str, var: &str, server: &Server) -> String {
-    let default = server.variables.get(var).and_then(|(d, _)| d.clone());
-    let value = match (var, default) {
-        (_, Some(d)) => d,
-        ("region", None) => stackql_aws_auth::DEFAULT_REGION.to_string(),
-        _ => "<value>".to_string(),
-    };
+    let default = server.variables.get(var).and_then(|(d, _)| d.as_deref());
+    let value = crate::example_default(var, default).unwrap_or_else(|| "<value>".to_string());
     format!("{column} = '{value}'")
 }
 

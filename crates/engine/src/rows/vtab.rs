@@ -5,12 +5,12 @@
 //! every page followed.
 
 use crate::call::http::Pager;
-use crate::call::retry::CallStats;
 use crate::context::{Context, PlanningRecord, Rows};
 use crate::decode::items::page_items;
 use crate::decode::values::json_to_sql;
 use crate::error::{CallError, EngineError, FailedCall};
 use crate::plan::request::{build_request, CallValues, Intent, PreparedRequest};
+use crate::session::ProgressEvent;
 use fallible_streaming_iterator::FallibleStreamingIterator;
 use futures::stream::{self, StreamExt};
 use rusqlite::types::Value as SqlValue;
@@ -174,12 +174,8 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
         let methods = select_methods(&self.resource);
         let mut best_missing: Option<Vec<String>> = None;
         for (m_idx, method) in methods.iter().enumerate() {
-            let missing: Vec<String> = method
-                .required_params()
-                .iter()
-                .filter(|p| !eq.iter().any(|(_, col)| self.columns[*col].name == p.name))
-                .map(|p| p.name.clone())
-                .collect();
+            let missing = method
+                .missing_params(|p| eq.iter().any(|(_, col)| self.columns[*col].name == p.name));
             if !missing.is_empty() {
                 if best_missing
                     .as_ref()
@@ -481,7 +477,9 @@ unsafe impl VTabCursor for ProviderCursor {
         if explain || to_fetch.is_empty() {
             return self.advance_chunk();
         }
-        CallStats::add(&ctx.http.stats.calls_total, to_fetch.len() as u64);
+        ctx.http
+            .stats
+            .note(ProgressEvent::CallsPlanned(to_fetch.len() as u64));
         // Pages flow through a bounded channel: fetching runs ahead of SQLite by at most
         // this many pages, so memory does not grow with the result.
         let (tx, rx) = mpsc::channel(ctx.concurrency.max(1) * 2);
@@ -544,7 +542,9 @@ async fn fetch_call(
     let mut cached: Option<Vec<Vec<SqlValue>>> = Some(Vec::new());
     while let Some(page) = pager.next_page(&ctx.http).await.map_err(failed)? {
         let rows = page_rows(&page, plan).map_err(|e| failed(CallError::Refused(e)))?;
-        CallStats::add(&ctx.http.stats.rows, rows.len() as u64);
+        ctx.http
+            .stats
+            .note(ProgressEvent::RowsReceived(rows.len() as u64));
         if let Some(c) = cached.as_mut() {
             if force_cache || c.len() + rows.len() <= CACHE_ROW_LIMIT {
                 c.extend(rows.iter().cloned());
@@ -559,7 +559,7 @@ async fn fetch_call(
             }
         }
     }
-    CallStats::add(&ctx.http.stats.calls_done, 1);
+    ctx.http.stats.note(ProgressEvent::CallDone);
     if let Some(rows) = cached {
         ctx.with_state(|s| s.cache.insert(plan.key.clone(), Arc::new(rows)));
     }
@@ -575,7 +575,9 @@ pub fn fetch_deferred(ctx: &Arc<Context>, plans: Vec<CallPlan>) -> Vec<FailedCal
             unique.push(p);
         }
     }
-    CallStats::add(&ctx.http.stats.calls_total, unique.len() as u64);
+    ctx.http
+        .stats
+        .note(ProgressEvent::CallsPlanned(unique.len() as u64));
     let results: Vec<(String, Result<(), FailedCall>)> = ctx.runtime.block_on(async {
         stream::iter(unique)
             .map(|plan| {

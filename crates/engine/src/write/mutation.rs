@@ -4,11 +4,13 @@
 //! before the first one is sent; then they go out concurrently and, with `/*+ AWAIT */`,
 //! each is followed to its final status.
 
+use crate::context::Context;
 use crate::decode::items::{page_items, progress_event};
 use crate::decode::values::{cell_to_sql, json_to_sql, sql_to_cell};
 use crate::error::{CallError, EngineError, FailedCall};
 use crate::plan::request::{build_request, CallValues, Intent, PreparedRequest};
 use crate::rows::vtab::cartesian;
+use crate::session::ProgressEvent;
 use crate::write::awaiter::{await_final, AwaitError};
 use crate::{example_predicate, Engine, Outcome};
 use futures::stream::{self, StreamExt};
@@ -248,13 +250,10 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                 .and_then(Value::as_object)
                 .map(|o| o.keys().cloned().collect())
                 .unwrap_or_default();
-            let missing: Vec<String> = method
-                .required_params()
-                .iter()
-                .filter(|p| !call.values.contains_key(&p.name))
-                .filter(|p| !matches!(&p.location, ParamLocation::Body { field } if body_fields.contains(field)))
-                .map(|p| p.name.clone())
-                .collect();
+            let missing = method.missing_params(|p| {
+                call.values.contains_key(&p.name)
+                    || matches!(&p.location, ParamLocation::Body { field } if body_fields.contains(field))
+            });
             if !missing.is_empty() {
                 return Err(EngineError::MissingParams {
                     table: format!("{target}.{}", method.name),
@@ -398,11 +397,12 @@ fn where_how(m: &str) -> String {
     )
 }
 
-fn example_value(param: &str) -> String {
-    if param.starts_with("region") {
-        format!("'{}'", stackql_aws_auth::DEFAULT_REGION)
-    } else {
-        "'<value>'".into()
+/// The example value of the first of `missing` (a list joined with ", ").
+fn example_value(missing: &str) -> String {
+    let first = missing.split(", ").next().unwrap_or(missing);
+    match crate::example_default(first, None) {
+        Some(v) => format!("'{v}'"),
+        None => "'<value>'".into(),
     }
 }
 
@@ -416,12 +416,7 @@ fn choose_method<'m>(
 ) -> Result<&'m Method, EngineError> {
     let mut best: Option<Vec<String>> = None;
     for m in methods {
-        let mut missing: Vec<String> = m
-            .required_params()
-            .iter()
-            .filter(|p| !supplied.contains(&p.name))
-            .map(|p| p.name.clone())
-            .collect();
+        let mut missing = m.missing_params(|p| supplied.contains(&p.name));
         if let Some(obj) = m.required_nested_object() {
             let any = m.params.iter().any(|p| {
                 matches!(&p.location, ParamLocation::BodyNested { parent, .. } if parent == obj)
@@ -575,12 +570,14 @@ fn send_all(
                         Value::Null
                     };
                     let mut result = from_event(verb, &target_name, &event);
+                    report_status(&ctx, &result);
                     if await_completion {
                         if let Some(token) = result.request_token.clone() {
                             match await_final(&ctx.http, req, &token, timeout).await {
                                 Ok(final_event) => {
                                     result = from_event(verb, &target_name, &final_event);
                                     result.awaited = true;
+                                    report_status(&ctx, &result);
                                 }
                                 Err(AwaitError::Call(e)) => return Err((Some(result), failed(e))),
                                 Err(AwaitError::TimedOut { last_status }) => {
@@ -650,6 +647,16 @@ fn send_all(
         )));
     }
     Ok(Outcome::Mutations(outcomes))
+}
+
+/// A write's status as a progress event (the status the provider answered, when it said one).
+fn report_status(ctx: &Context, result: &MutationResult) {
+    if let Some(status) = &result.status {
+        ctx.http.stats.note(ProgressEvent::WriteStatus {
+            target: result.target.clone(),
+            status: status.clone(),
+        });
+    }
 }
 
 fn from_event(verb: &'static str, target: &str, event: &Value) -> MutationResult {
