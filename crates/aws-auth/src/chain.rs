@@ -14,7 +14,6 @@ use crate::error::AuthError;
 use aws_config::BehaviorVersion;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_http_client::tls;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_types::os_shim_internal::Env;
 use aws_types::region::Region;
 use serde_json::Value;
@@ -85,25 +84,21 @@ pub fn resolve_with_chain(
     async move {
         match first {
             Ok(creds) => Ok(creds),
-            Err(AuthError::UnsupportedProfile { profile, kind }) => {
-                from_chain(snapshot, region)
-                    .await
-                    .map_err(|reason| AuthError::Chain {
-                        what: format!("AWS profile '{profile}' ({kind})"),
-                        reason,
-                    })
-            }
-            Err(AuthError::NoCredentials { profile, searched }) => {
-                from_chain(snapshot, region).await.map_err(|reason| {
-                    AuthError::NoCredentials {
-                        profile,
-                        searched: format!(
-                            "{searched}; web identity, container credentials and instance \
+            Err(AuthError::UnsupportedProfile { profile, kind }) => from_chain(snapshot, region)
+                .await
+                .map_err(|reason| AuthError::Chain {
+                    what: format!("AWS profile '{profile}' ({kind})"),
+                    reason,
+                }),
+            Err(AuthError::NoCredentials { profile, searched }) => from_chain(snapshot, region)
+                .await
+                .map_err(|reason| AuthError::NoCredentials {
+                    profile,
+                    searched: format!(
+                        "{searched}; web identity, container credentials and instance \
                              metadata gave none either: {reason}"
-                        ),
-                    }
-                })
-            }
+                    ),
+                }),
             Err(other) => Err(other),
         }
     }
@@ -134,11 +129,26 @@ async fn from_chain(
     let creds = provider
         .provide_credentials()
         .await
-        .map_err(|e| DisplayErrorContext(&e).to_string())?;
+        .map_err(|e| describe(&e))?;
     Ok(Credentials::new(
         creds.access_key_id(),
         creds.secret_access_key(),
         creds.session_token().map(str::to_string),
     )
     .with_expiry(creds.expiry()))
+}
+
+/// An error and its causes, each said once (aws-config nests the chain's attempts).
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        cause = c.source();
+    }
+    text
 }

@@ -22,11 +22,11 @@ mod sign;
 mod verify;
 
 pub use amz_date::{format_amz_date, parse_amz_date};
+#[cfg(feature = "chain")]
+pub use chain::{resolve_with_chain, CHAIN_ENV_VARS};
 pub use credentials::{resolve_credentials, Credentials};
 pub use error::AuthError;
 pub use profile::configured_region;
-#[cfg(feature = "chain")]
-pub use chain::{resolve_with_chain, CHAIN_ENV_VARS};
 pub use region::{is_region_form, DEFAULT_REGION};
 pub use sign::{sign, sign_with, SignOptions};
 pub use verify::{verify, verify_form, verify_with, VerifiedRequest, VerifyError, VerifyOptions};

@@ -147,7 +147,8 @@ fn authorization(config: &str, flag: Option<&str>, env: &[(&str, &str)]) -> Opti
 #[test]
 fn basic_auth_from_username_and_password_variables() {
     // StackQL's github provider.yaml says exactly this.
-    let config = "config:\n  auth:\n    type: basic\n    username_var: GH_USER\n    password_var: GH_PASS\n";
+    let config =
+        "config:\n  auth:\n    type: basic\n    username_var: GH_USER\n    password_var: GH_PASS\n";
     let got = authorization(config, None, &[("GH_USER", "octo"), ("GH_PASS", "s3cret")]);
     // base64("octo:s3cret")
     assert_eq!(got.as_deref(), Some("Basic b2N0bzpzM2NyZXQ="));
@@ -196,7 +197,8 @@ fn bearer_api_key_and_custom_follow_stackql() {
 #[test]
 fn the_auth_flag_replaces_the_provider_config() {
     let config = "config:\n  auth:\n    type: bearer\n    credentialsenvvar: TOKEN\n";
-    let flag = r#"{"demo": {"type": "api_key", "credentialsenvvar": "KEY", "valuePrefix": "Key "}}"#;
+    let flag =
+        r#"{"demo": {"type": "api_key", "credentialsenvvar": "KEY", "valuePrefix": "Key "}}"#;
     let got = authorization(config, Some(flag), &[("TOKEN", "tok"), ("KEY", "k-5")]);
     assert_eq!(got.as_deref(), Some("Key k-5"));
     // An entry without a type keeps the provider's type with its own fields.
@@ -325,7 +327,10 @@ fn a_profile_with_role_arn_and_source_profile_signs_with_the_assumed_role() {
     run.ok();
     assert_eq!(requests.len(), 1);
     let akid = signed_key(&requests[0]);
-    assert_ne!(akid, "AKIDBASEEXAMPLE", "signed with the source profile's keys");
+    assert_ne!(
+        akid, "AKIDBASEEXAMPLE",
+        "signed with the source profile's keys"
+    );
     let role = assumed_role_for(&moto.data(), &akid);
     assert_eq!(role["role_arn"], "arn:aws:iam::123456789012:role/deployer");
     assert_eq!(role["session_name"], "stackql-test");
@@ -333,7 +338,11 @@ fn a_profile_with_role_arn_and_source_profile_signs_with_the_assumed_role() {
         requests[0].header("x-amz-security-token"),
         role["session_token"].as_str()
     );
-    assert_signed_with(&requests[0], &akid, role["secret_access_key"].as_str().unwrap());
+    assert_signed_with(
+        &requests[0],
+        &akid,
+        role["secret_access_key"].as_str().unwrap(),
+    );
 }
 
 #[test]
@@ -353,7 +362,11 @@ fn web_identity_signs_with_the_role_from_assume_role_with_web_identity() {
     let akid = signed_key(&requests[0]);
     let role = assumed_role_for(&moto.data(), &akid);
     assert_eq!(role["role_arn"], "arn:aws:iam::123456789012:role/eks-pod");
-    assert_signed_with(&requests[0], &akid, role["secret_access_key"].as_str().unwrap());
+    assert_signed_with(
+        &requests[0],
+        &akid,
+        role["secret_access_key"].as_str().unwrap(),
+    );
 }
 
 #[test]
@@ -380,7 +393,10 @@ fn credential_process_output_signs_the_calls() {
     ]);
     run.ok();
     assert_eq!(signed_key(&requests[0]), "AKIDPROCESS");
-    assert_eq!(requests[0].header("x-amz-security-token"), Some("process-token"));
+    assert_eq!(
+        requests[0].header("x-amz-security-token"),
+        Some("process-token")
+    );
     assert_signed_with(&requests[0], "AKIDPROCESS", "process-secret");
 }
 
@@ -411,7 +427,11 @@ fn container_credentials_from_the_full_uri() {
 #[test]
 fn sso_profile_with_a_cached_token_and_the_portal() {
     let portal = Loopback::start(|r, _| {
-        assert_eq!(r.header("x-amz-sso_bearer_token"), Some("cached-sso-token"), "{r:?}");
+        assert_eq!(
+            r.header("x-amz-sso_bearer_token"),
+            Some("cached-sso-token"),
+            "{r:?}"
+        );
         json(
             200,
             r#"{"roleCredentials": {"accessKeyId": "AKIDSSO", "secretAccessKey": "sso-secret",
@@ -464,7 +484,11 @@ fn sso_profile_with_a_cached_token_and_the_portal() {
 fn a_failing_chain_sends_nothing_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config");
-    std::fs::write(&config, "[default]\ncredential_process = /nonexistent/get-creds\n").unwrap();
+    std::fs::write(
+        &config,
+        "[default]\ncredential_process = /nonexistent/get-creds\n",
+    )
+    .unwrap();
     let (run, requests) = aws_call(&[
         ("HOME", dir.path().to_str().unwrap()),
         ("AWS_CONFIG_FILE", config.to_str().unwrap()),
@@ -488,7 +512,11 @@ fn a_missing_region_suggests_the_configured_one() {
     let run = stackql_with_env(
         reg.root(),
         None,
-        &["exec", "SELECT region FROM aws.sagemaker.images"],
+        &[
+            "exec",
+            "SELECT * FROM aws.cloud_control.resources \
+             WHERE data__TypeName = 'AWS::SageMaker::Image'",
+        ],
         &[
             ("AWS_CONFIG_FILE", config.to_str().unwrap()),
             ("AWS_PROFILE", "eu"),

@@ -4,6 +4,7 @@
 //! bodies from columns), validated whole before the first request is sent, and optionally
 //! awaited to their final status.
 
+mod auth;
 mod call;
 mod context;
 mod decode;
@@ -248,6 +249,8 @@ pub struct Engine {
     user: userobj::UserObjects,
     remote_registry: Option<registry_remote::RemoteRegistry>,
     dry_run: bool,
+    /// For the region the user's AWS configuration names, suggested when one is missing.
+    env: EnvLookup,
 }
 
 impl Engine {
@@ -261,8 +264,8 @@ impl Engine {
             registry = registry.offline();
         }
         let registry = Arc::new(registry);
-        let credentials =
-            call::http::CredentialSource::new(options.auth.clone(), options.env.clone());
+        let auth =
+            auth::Authenticator::new(registry.clone(), options.auth.clone(), options.env.clone());
         let http = call::http::HttpClient::new(
             call::http::ClientOptions {
                 log_requests: options.log_requests,
@@ -273,7 +276,7 @@ impl Engine {
                 page_limit: options.page_limit,
                 max_response_bytes: options.max_response_bytes,
             },
-            credentials,
+            auth,
         )
         .map_err(EngineError::Invalid)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -309,6 +312,7 @@ impl Engine {
             allow_partial: options.allow_partial,
             remote_registry: options.remote_registry,
             dry_run: options.dry_run,
+            env: options.env.clone(),
         })
     }
 
@@ -481,8 +485,16 @@ impl Engine {
                 for src in sources {
                     if let Some(rec) = planning.get(&src) {
                         if let (false, Some(missing)) = (rec.usable, &rec.missing) {
-                            let example =
-                                example_predicate(&missing[0], rec.example_region.as_deref());
+                            // The region the user's AWS configuration names is the
+                            // likeliest one they mean (never used unasked: StackQL needs
+                            // the statement to say it).
+                            let configured = (missing[0] == "region")
+                                .then(|| stackql_aws_auth::configured_region(&|k| (self.env)(k)))
+                                .flatten();
+                            let example = example_predicate(
+                                &missing[0],
+                                configured.as_deref().or(rec.example_region.as_deref()),
+                            );
                             return EngineError::MissingParams {
                                 table: name,
                                 missing: missing.clone(),

@@ -156,7 +156,11 @@ impl Cache {
         let path = self.file_for(provider, "provider", &stamp.path, "json");
         let bytes = std::fs::read(path).ok()?;
         let file: ProviderFile = serde_json::from_slice(&bytes).ok()?;
-        (file.model == MODEL && file.stamp == *stamp).then_some((file.version, file.services, file.auth))
+        (file.model == MODEL && file.stamp == *stamp).then_some((
+            file.version,
+            file.services,
+            file.auth,
+        ))
     }
 
     pub(crate) fn store_provider(

@@ -146,7 +146,10 @@ impl Provider {
                 },
             );
         }
-        let auth = doc.pointer("/config/auth").filter(|a| !a.is_null()).cloned();
+        let auth = doc
+            .pointer("/config/auth")
+            .filter(|a| !a.is_null())
+            .cloned();
         if let (Some(c), Some(stamp)) = (&cache, &stamp) {
             c.store_provider(name, stamp, &version, &services, auth.as_ref());
         }

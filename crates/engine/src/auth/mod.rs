@@ -14,7 +14,7 @@ mod scheme;
 mod secret;
 
 use crate::error::CallError;
-use crate::request::PreparedRequest;
+use crate::plan::request::PreparedRequest;
 use crate::EnvLookup;
 use refresh::{Clock, RefreshingCredentials, Resolve};
 use scheme::{Place, Scheme, TokenAuth};
@@ -62,7 +62,10 @@ impl Authenticator {
         http_req: &mut http::Request<Vec<u8>>,
     ) -> Result<(), CallError> {
         let auth = self.for_provider(req);
-        let scheme = auth.scheme.as_ref().map_err(|e| CallError::Refused(e.clone()))?;
+        let scheme = auth
+            .scheme
+            .as_ref()
+            .map_err(|e| CallError::Refused(e.clone()))?;
         match scheme {
             Scheme::Null => Ok(()),
             Scheme::AwsSigV4 { .. } => {
@@ -104,8 +107,11 @@ impl Authenticator {
         if let Some(p) = providers.get(&req.provider) {
             return p.clone();
         }
-        let scheme = self.registry.provider(&req.provider).map_err(|e| e.to_string()).and_then(
-            |p| {
+        let scheme = self
+            .registry
+            .provider(&req.provider)
+            .map_err(|e| e.to_string())
+            .and_then(|p| {
                 let flag_entry = self.flag.as_ref().and_then(|f| f.get(&req.provider));
                 scheme::choose(
                     &req.provider,
@@ -113,8 +119,7 @@ impl Authenticator {
                     p.auth.as_ref(),
                     req.signing_service.is_some(),
                 )
-            },
-        );
+            });
         let aws = match &scheme {
             Ok(Scheme::AwsSigV4 { entry }) => Some(RefreshingCredentials::new(
                 aws_resolver(entry.clone(), self.env.clone()),
@@ -160,8 +165,9 @@ fn place_token(
             let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
                 format!("provider '{provider}': \"{name}\" is not a valid header name")
             })?;
-            let mut value = http::HeaderValue::from_str(&format!("{}{}", auth.prefix, token.expose()))
-                .map_err(|_| invalid())?;
+            let mut value =
+                http::HeaderValue::from_str(&format!("{}{}", auth.prefix, token.expose()))
+                    .map_err(|_| invalid())?;
             value.set_sensitive(true);
             http_req.headers_mut().insert(name, value);
         }
@@ -177,10 +183,9 @@ fn place_token(
                 .clear()
                 .extend_pairs(kept)
                 .append_pair(name, token.expose());
-            *http_req.uri_mut() = url
-                .as_str()
-                .parse()
-                .map_err(|_| format!("provider '{provider}': cannot add the credential to the URL"))?;
+            *http_req.uri_mut() = url.as_str().parse().map_err(|_| {
+                format!("provider '{provider}': cannot add the credential to the URL")
+            })?;
         }
     }
     Ok(())

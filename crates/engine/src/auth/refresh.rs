@@ -102,8 +102,14 @@ mod tests {
     fn fixture(
         lifetime: Option<Duration>,
         fail_after: Option<u64>,
-    ) -> (RefreshingCredentials, Arc<Mutex<SystemTime>>, Arc<AtomicU64>) {
-        let now = Arc::new(Mutex::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000)));
+    ) -> (
+        RefreshingCredentials,
+        Arc<Mutex<SystemTime>>,
+        Arc<AtomicU64>,
+    ) {
+        let now = Arc::new(Mutex::new(
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000),
+        ));
         let calls = Arc::new(AtomicU64::new(0));
         let (clock_now, resolve_now, counter) = (now.clone(), now.clone(), calls.clone());
         let resolve: Resolve = Arc::new(move || {
@@ -113,8 +119,10 @@ mod tests {
                 if fail_after.is_some_and(|f| n > f) {
                     return Err("the token service is down".to_string());
                 }
-                Ok(Credentials::new(format!("AKID{n}"), "secret", Some("token".into()))
-                    .with_expiry(lifetime.map(|l| at + l)))
+                Ok(
+                    Credentials::new(format!("AKID{n}"), "secret", Some("token".into()))
+                        .with_expiry(lifetime.map(|l| at + l)),
+                )
             })
         });
         let clock: Clock = Arc::new(move || *clock_now.lock().unwrap());
@@ -130,7 +138,11 @@ mod tests {
         let (creds, now, calls) = fixture(Some(Duration::from_secs(3600)), None);
         assert_eq!(creds.get().await.unwrap().access_key_id, "AKID1");
         advance(&now, Duration::from_secs(30 * 60));
-        assert_eq!(creds.get().await.unwrap().access_key_id, "AKID1", "still fresh");
+        assert_eq!(
+            creds.get().await.unwrap().access_key_id,
+            "AKID1",
+            "still fresh"
+        );
         assert_eq!(calls.load(Ordering::SeqCst), 1);
         // 56 minutes in: 4 minutes left, inside the 5-minute margin.
         advance(&now, Duration::from_secs(26 * 60));

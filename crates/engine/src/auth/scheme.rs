@@ -129,7 +129,9 @@ pub(crate) fn choose(
                      header or query parameter that carries the credential"
                 )
             })?;
-            let place = match text(&fields, "location").as_deref().map(str::to_ascii_lowercase)
+            let place = match text(&fields, "location")
+                .as_deref()
+                .map(str::to_ascii_lowercase)
             {
                 None => Place::Header(name),
                 Some(l) if l == "header" => Place::Header(name),
@@ -183,7 +185,10 @@ mod tests {
         assert_eq!(t.kind, "basic");
         assert_eq!(t.prefix, "Basic ");
         assert!(text(&t.fields, "username_var").is_none());
-        assert_eq!(text(&t.fields, "credentialsenvvar").as_deref(), Some("CREDS"));
+        assert_eq!(
+            text(&t.fields, "credentialsenvvar").as_deref(),
+            Some("CREDS")
+        );
     }
 
     #[test]
@@ -219,8 +224,13 @@ mod tests {
 
     #[test]
     fn unknown_types_and_bad_entries_name_the_provider() {
-        let e = choose("google", Some(&json!({"type": "service_account"})), None, false)
-            .unwrap_err();
+        let e = choose(
+            "google",
+            Some(&json!({"type": "service_account"})),
+            None,
+            false,
+        )
+        .unwrap_err();
         assert!(e.contains("provider 'google'"), "{e}");
         assert!(e.contains("\"service_account\""), "{e}");
         assert!(e.contains("nothing was sent"), "{e}");

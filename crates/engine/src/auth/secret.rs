@@ -147,7 +147,12 @@ mod tests {
 
     #[test]
     fn basic_from_variables_and_from_a_plain_or_encoded_pair() {
-        let e = env(&[("U", "octo"), ("P", "s3cret"), ("C", "octo:s3cret"), ("E", "b2N0bzpzM2NyZXQ=")]);
+        let e = env(&[
+            ("U", "octo"),
+            ("P", "s3cret"),
+            ("C", "octo:s3cret"),
+            ("E", "b2N0bzpzM2NyZXQ="),
+        ]);
         let expected = "b2N0bzpzM2NyZXQ=";
         let t = token_auth(json!({"type": "basic", "username_var": "U", "password_var": "P"}));
         assert_eq!(token("p", &t, &e).unwrap().expose(), expected);
@@ -165,7 +170,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("token");
         std::fs::write(&file, "tok-123\n").unwrap();
-        let t = token_auth(json!({"type": "bearer", "credentialsfilepath": file.to_str().unwrap()}));
+        let t =
+            token_auth(json!({"type": "bearer", "credentialsfilepath": file.to_str().unwrap()}));
         let s = token("p", &t, &env(&[])).unwrap();
         assert_eq!(s.expose(), "tok-123");
         assert_eq!(format!("{s:?}"), "Secret(** redacted **)");

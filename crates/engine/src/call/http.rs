@@ -1,61 +1,25 @@
-//! The one HTTP client of a process: signs each request (SigV4 where the service has a
-//! signing name), sends it, turns AWS error bodies into `CallError::Api`, and follows
+//! The one HTTP client of a process: authenticates each request through the auth seam
+//! (`crate::auth`: SigV4, basic, bearer, ...), sends it, turns AWS error bodies into `CallError::Api`, and follows
 //! pagination tokens to the last page.
 
+use crate::auth::Authenticator;
 use crate::call::budget::CallBudget;
 use crate::call::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, RetryReason};
 use crate::error::CallError;
 use crate::plan::request::{Intent, PreparedRequest};
 use crate::session::ProgressEvent;
-use crate::EnvLookup;
 use serde_json::Value;
-use stackql_aws_auth::Credentials;
 use stackql_registry::{Pagination, TokenLocation};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// The error text of calls stopped by a cancel (Ctrl-C in the shell, a Postgres cancel).
 pub const CANCELLED: &str = "cancelled before it completed";
 
-/// Credentials per provider (the `--auth` JSON is keyed by provider name), resolved on the
-/// first call, so statements that send nothing (dry runs, invalid statements) never need them.
-pub struct CredentialSource {
-    auth: Option<Value>,
-    env: EnvLookup,
-    resolved: Mutex<HashMap<String, CredentialCell>>,
-}
-
-type CredentialCell = Arc<OnceLock<Result<Credentials, String>>>;
-
-impl CredentialSource {
-    pub fn new(auth: Option<Value>, env: EnvLookup) -> Self {
-        CredentialSource {
-            auth,
-            env,
-            resolved: Mutex::new(HashMap::new()),
-        }
-    }
-    fn get(&self, provider: &str) -> Result<Credentials, String> {
-        let cell = self
-            .resolved
-            .lock()
-            .expect("credentials lock")
-            .entry(provider.to_string())
-            .or_default()
-            .clone();
-        cell.get_or_init(|| {
-            let env = &*self.env;
-            let entry = self.auth.as_ref().and_then(|a| a.get(provider));
-            stackql_aws_auth::resolve_credentials(entry, &|k| env(k)).map_err(|e| e.to_string())
-        })
-        .clone()
-    }
-}
-
 pub struct HttpClient {
     client: reqwest::Client,
-    credentials: CredentialSource,
+    /// What each request gets just before it is sent (the auth seam).
+    auth: Authenticator,
     pub retry: RetryPolicy,
     pub limiter: AdaptiveLimiter,
     pub stats: CallStats,
@@ -83,7 +47,7 @@ pub struct ClientOptions {
 }
 
 impl HttpClient {
-    pub fn new(options: ClientOptions, credentials: CredentialSource) -> Result<Self, String> {
+    pub fn new(options: ClientOptions, auth: Authenticator) -> Result<Self, String> {
         // ring is the one crypto provider compiled in; installing it twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
@@ -98,7 +62,7 @@ impl HttpClient {
             .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
         Ok(HttpClient {
             client,
-            credentials,
+            auth,
             retry: options.retry,
             limiter: AdaptiveLimiter::default(),
             stats: CallStats::default(),
@@ -239,14 +203,8 @@ impl HttpClient {
         let mut http_req = builder
             .body(body_bytes)
             .map_err(|e| CallError::Transport(format!("invalid request for {}: {e}", req.url)))?;
-        if let (Some(service), Some(region)) = (&req.signing_service, &req.region) {
-            let creds = self
-                .credentials
-                .get(&req.provider)
-                .map_err(|e| CallError::Transport(format!("AWS credentials: {e}")))?;
-            stackql_aws_auth::sign(&mut http_req, &creds, region, service, SystemTime::now())
-                .map_err(|e| CallError::Transport(format!("cannot sign the request: {e}")))?;
-        }
+        // After the endpoint check: credentials only go where the request was built for.
+        self.auth.apply(req, &mut http_req).await?;
         let reqwest_req = reqwest::Request::try_from(http_req)
             .map_err(|e| CallError::Transport(format!("invalid request for {}: {e}", req.url)))?;
         let sent = Instant::now();

@@ -1,5 +1,5 @@
-//! Calling: sending planned requests. The HTTP client with signing, pagination and the
-//! cancel switch (`http.rs`), retries, backoff and adaptive rate limiting (`retry.rs`), the
+//! Calling: sending planned requests. The HTTP client with pagination and the cancel
+//! switch, authenticating through `crate::auth` (`http.rs`), retries, backoff and adaptive rate limiting (`retry.rs`), the
 //! bound on requests in flight shared by engines (`budget.rs`), and how clients reach the
 //! network: proxy, CA certificates (`transport.rs`).
 
