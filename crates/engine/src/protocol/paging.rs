@@ -234,6 +234,7 @@ mod tests {
             retry_safe: true,
             intent: Intent::Read,
             endpoint: crate::plan::endpoint::Origin::of_url(url).unwrap(),
+            protocol: WireProtocol::AwsJson { minor: 0 },
         }
     }
 
