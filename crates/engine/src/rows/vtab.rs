@@ -596,7 +596,7 @@ fn page_rows(page: &Answer, plan: &CallPlan) -> Result<Vec<Vec<SqlValue>>, Strin
 fn to_row(item: &Value, columns: &[String], combo: &[(String, SqlValue)]) -> Vec<SqlValue> {
     columns
         .iter()
-        .map(|c| match item.get(c) {
+        .map(|c| match item.get(c).or_else(|| field_any_case(item, c)) {
             Some(v) if !v.is_null() => json_to_sql(v),
             _ => combo
                 .iter()
@@ -605,6 +605,16 @@ fn to_row(item: &Value, columns: &[String], combo: &[(String, SqlValue)]) -> Vec
                 .unwrap_or(SqlValue::Null),
         })
         .collect()
+}
+
+/// A field whose name differs from the column only in case: SQLite column names are
+/// case-insensitive, so EC2's `vpcId` field and its `VpcId` request parameter are one
+/// column, which shows the answer's value.
+fn field_any_case<'v>(item: &'v Value, column: &str) -> Option<&'v Value> {
+    item.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(column))
+        .map(|(_, v)| v)
 }
 
 /// Every combination of the candidate values, in order (first column varies slowest).
