@@ -523,7 +523,10 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
         .and_then(|m| m.get("schema"))
         .cloned()
         .unwrap_or(Value::Null);
-    let mut row_schema = schema::resolve(doc, &raw, 12);
+    // An XPath key walks through wrapper lists (`/*/reservationSet/item/instancesSet/item`),
+    // each costing a few levels of `allOf`/`$ref`: resolve deep enough to reach the item.
+    let depth = 12 + 3 * object_xpath.as_ref().map_or(0, |x| x.steps.len());
+    let mut row_schema = schema::resolve(doc, &raw, depth);
     if let Some(xpath) = &object_xpath {
         row_schema = xpath.row_schema(&row_schema);
     }
