@@ -6,10 +6,11 @@
 
 use crate::call::http::Pager;
 use crate::context::{Context, PlanningRecord, Rows};
-use crate::decode::items::page_items;
 use crate::decode::values::json_to_sql;
 use crate::error::{CallError, EngineError, FailedCall};
 use crate::plan::request::{build_request, CallValues, Intent, PreparedRequest};
+use crate::protocol::paging::Paging;
+use crate::protocol::{self, Answer, ReadSpec};
 use crate::session::ProgressEvent;
 use fallible_streaming_iterator::FallibleStreamingIterator;
 use futures::stream::{self, StreamExt};
@@ -20,9 +21,7 @@ use rusqlite::vtab::{
 };
 use rusqlite::Error as SqliteError;
 use serde_json::Value;
-use stackql_registry::{
-    JsonPath, Method, Pagination, ParamLocation, Resource, Service, SqlVerb, IGNORED_REGION,
-};
+use stackql_registry::{Method, ParamLocation, Resource, Service, SqlVerb, IGNORED_REGION};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ffi::{c_int, CStr, CString};
@@ -261,8 +260,8 @@ const CACHE_ROW_LIMIT: usize = 10_000;
 pub struct CallPlan {
     pub key: String,
     pub req: PreparedRequest,
-    pub pagination: Option<Pagination>,
-    pub object_path: Option<JsonPath>,
+    pub paging: Option<Paging>,
+    pub read: ReadSpec,
     pub row_columns: Arc<Vec<String>>,
     pub combo: Vec<(String, SqlValue)>,
 }
@@ -370,6 +369,8 @@ impl ProviderCursor {
         let label = format!("{}.{}", table.table, method.name);
         let row_columns: Arc<Vec<String>> =
             Arc::new(table.columns.iter().map(|c| c.name.clone()).collect());
+        let read = ReadSpec::of(method);
+        let paging = Paging::of(method, &table.service);
         let mut plans = Vec::new();
         for combo in cartesian(&columns) {
             let mut call = CallValues::default();
@@ -406,8 +407,8 @@ impl ProviderCursor {
             plans.push(CallPlan {
                 key,
                 req,
-                pagination: method.pagination.clone(),
-                object_path: method.response.object_path.clone(),
+                paging: paging.clone(),
+                read: read.clone(),
                 row_columns: row_columns.clone(),
                 combo,
             });
@@ -431,21 +432,6 @@ unsafe impl VTabCursor for ProviderCursor {
             .copied()
             .ok_or_else(|| module_error("bad plan"))?;
         let plans = self.plans(method, idx_str, args)?;
-        let xml = method
-            .response
-            .media_type
-            .as_deref()
-            .is_some_and(|m| m.contains("xml"));
-        if xml && !ctx.with_state(|s| s.explain) {
-            // Refuse before sending: rows of XML services cannot be read yet.
-            return Err(module_error(format!(
-                "{}.{} answers in XML ({}), which this build cannot read yet; Cloud Control \
-                 resources (e.g. the awscc provider) are supported",
-                table.table,
-                method.name,
-                method.response.media_type.as_deref().unwrap_or("xml")
-            )));
-        }
         self.ready.clear();
         self.current = Arc::new(Vec::new());
         self.pos = 0;
@@ -538,7 +524,7 @@ async fn fetch_call(
         params: plan.req.params.clone(),
         error,
     };
-    let mut pager = Pager::new(plan.req.clone(), plan.pagination.clone());
+    let mut pager = Pager::new(plan.req.clone(), plan.paging.clone());
     let mut cached: Option<Vec<Vec<SqlValue>>> = Some(Vec::new());
     while let Some(page) = pager.next_page(&ctx.http).await.map_err(failed)? {
         let rows = page_rows(&page, plan).map_err(|e| failed(CallError::Refused(e)))?;
@@ -598,11 +584,12 @@ pub fn fetch_deferred(ctx: &Arc<Context>, plans: Vec<CallPlan>) -> Vec<FailedCal
     failed
 }
 
-/// The rows of one page: items at the method's objectKey (arrays flattened).
-fn page_rows(page: &Value, plan: &CallPlan) -> Result<Vec<Vec<SqlValue>>, String> {
-    Ok(page_items(page, plan.object_path.as_ref())?
+/// The rows of one page: items at the method's objectKey (arrays flattened; XML elements
+/// typed by the row schema).
+fn page_rows(page: &Answer, plan: &CallPlan) -> Result<Vec<Vec<SqlValue>>, String> {
+    Ok(protocol::items(page, &plan.read)?
         .into_iter()
-        .map(|item| to_row(item, &plan.row_columns, &plan.combo))
+        .map(|item| to_row(&item, &plan.row_columns, &plan.combo))
         .collect())
 }
 
@@ -611,7 +598,7 @@ fn page_rows(page: &Value, plan: &CallPlan) -> Result<Vec<Vec<SqlValue>>, String
 fn to_row(item: &Value, columns: &[String], combo: &[(String, SqlValue)]) -> Vec<SqlValue> {
     columns
         .iter()
-        .map(|c| match item.get(c) {
+        .map(|c| match item.get(c).or_else(|| field_any_case(item, c)) {
             Some(v) if !v.is_null() => json_to_sql(v),
             _ => combo
                 .iter()
@@ -620,6 +607,16 @@ fn to_row(item: &Value, columns: &[String], combo: &[(String, SqlValue)]) -> Vec
                 .unwrap_or(SqlValue::Null),
         })
         .collect()
+}
+
+/// A field whose name differs from the column only in case: SQLite column names are
+/// case-insensitive, so EC2's `vpcId` field and its `VpcId` request parameter are one
+/// column, which shows the answer's value.
+fn field_any_case<'v>(item: &'v Value, column: &str) -> Option<&'v Value> {
+    item.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(column))
+        .map(|(_, v)| v)
 }
 
 /// Every combination of the candidate values, in order (first column varies slowest).
