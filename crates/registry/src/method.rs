@@ -343,6 +343,16 @@ impl Method {
         }
     }
 
+    /// The server this method's requests go to: among its own servers (the operation's or
+    /// path's `servers`, else the document's), the first whose variable enums accept
+    /// `values` (e.g. `.amazonaws.com.cn` for cn regions), else the first.
+    pub fn server_for(
+        &self,
+        values: &std::collections::BTreeMap<String, String>,
+    ) -> Option<&Server> {
+        crate::service::server_among(&self.servers, values)
+    }
+
     pub fn param(&self, column: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == column)
     }
