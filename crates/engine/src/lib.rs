@@ -11,6 +11,7 @@ mod error;
 pub mod functions;
 mod meta;
 mod plan;
+mod protocol;
 pub mod registry_remote;
 mod rows;
 mod userobj;
@@ -18,6 +19,7 @@ mod write;
 
 pub use call::budget::CallBudget;
 pub use call::retry::RetryPolicy;
+pub use call::sender::{FnSender, RawResponse, SendError, Sender, SharedSender};
 pub use call::transport;
 /// A JSON value's kind with its article ("an array"), for error messages about JSON input.
 pub use decode::items::kind_of as json_kind;
@@ -84,6 +86,9 @@ pub struct EngineOptions {
     /// `--dryrun`: `execute` plans each statement and answers with its text; nothing is
     /// sent or written (see [`Engine::dry_run`]).
     pub dry_run: bool,
+    /// Where API requests are sent; None is the real HTTP client. Tests pass a fake
+    /// (`FnSender`) to run the engine without sockets.
+    pub sender: Option<SharedSender>,
 }
 
 impl EngineOptions {
@@ -107,6 +112,7 @@ impl EngineOptions {
             auto_pull: false,
             offline: false,
             dry_run: false,
+            sender: None,
         }
     }
 }
@@ -270,6 +276,7 @@ impl Engine {
                 transport: options.transport.clone(),
                 page_limit: options.page_limit,
                 max_response_bytes: options.max_response_bytes,
+                sender: options.sender.clone(),
             },
             credentials,
         )

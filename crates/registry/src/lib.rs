@@ -11,11 +11,13 @@ mod cache;
 mod error;
 mod jsonpath;
 mod method;
+mod protocol;
 mod provider;
 mod resource;
 mod schema;
 mod service;
 mod suggest;
+mod xpath;
 mod yaml;
 
 pub use error::RegistryError;
@@ -23,11 +25,13 @@ pub use jsonpath::JsonPath;
 pub use method::{
     BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, IGNORED_REGION,
 };
+pub use protocol::WireProtocol;
 pub use provider::{Provider, ServiceEntry};
 pub use resource::{Resource, SqlVerb, ViewDef};
 pub use schema::{ColumnType, JsonContainer, SchemaRef};
 pub use service::{Pagination, Resources, Server, Service, TokenLocation};
 pub use suggest::closest_names;
+pub use xpath::{property_for_element, xml_name, XPath, XStep};
 pub use yaml::MAX_DOCUMENT_BYTES;
 
 use std::collections::HashMap;

@@ -5,6 +5,7 @@
 use crate::jsonpath::{JsonPath, Step};
 use crate::schema::{self, ColumnType};
 use crate::service::{parse_servers, Pagination, Server, Service};
+use crate::xpath::XPath;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -73,8 +74,10 @@ pub struct RequestSpec {
 pub struct ResponseSpec {
     pub media_type: Option<String>,
     pub object_key: Option<String>,
-    /// Parsed `object_key` when it is JSONPath; None for XPath keys of XML services.
+    /// Parsed `object_key` when it is JSONPath.
     pub object_path: Option<JsonPath>,
+    /// Parsed `object_key` when it is XPath (XML services: `/*/vpcSet/item`).
+    pub object_xpath: Option<XPath>,
     /// Schema of one row (after following `objectKey` and array items).
     pub row_schema: Value,
 }
@@ -181,7 +184,12 @@ impl Method {
                 .get("required")
                 .and_then(Value::as_bool)
                 .unwrap_or(loc == "path");
-            let schema_v = p.get("schema").cloned().unwrap_or(Value::Null);
+            // Resolved so list and object parameters can be encoded from their schema
+            // (the query protocol's `Filter.1.Name`, `Tags.member.1.Key`).
+            let schema_v = p
+                .get("schema")
+                .map(|s| schema::resolve(doc, s, 8))
+                .unwrap_or(Value::Null);
             let location = match loc {
                 "path" => ParamLocation::Path,
                 "query" => ParamLocation::Query,
@@ -511,6 +519,7 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
         .and_then(Value::as_str)
         .map(str::to_string);
     let object_path = object_key.as_deref().and_then(JsonPath::parse);
+    let object_xpath = object_key.as_deref().and_then(XPath::parse);
     let content = op
         .pointer(&format!("/responses/{doc_key}/content"))
         .and_then(Value::as_object);
@@ -525,6 +534,9 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
         .cloned()
         .unwrap_or(Value::Null);
     let mut row_schema = schema::resolve(doc, &raw, 12);
+    if let Some(xpath) = &object_xpath {
+        row_schema = xpath.row_schema(&row_schema);
+    }
     if let Some(path) = &object_path {
         for step in &path.steps {
             row_schema = match step {
@@ -548,6 +560,7 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
         media_type,
         object_key,
         object_path,
+        object_xpath,
         row_schema,
     }
 }

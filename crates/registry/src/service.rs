@@ -2,6 +2,7 @@
 //! request translation) and its `x-stackQL-resources`.
 
 use crate::cache::CachedService;
+use crate::protocol::WireProtocol;
 use crate::resource::Resource;
 use crate::suggest::closest_names;
 use crate::RegistryError;
@@ -81,6 +82,8 @@ pub struct Service {
     pub title: String,
     /// SigV4 signing name (`info.x-serviceName`).
     pub signing_name: Option<String>,
+    /// The wire protocol its requests and answers use.
+    pub protocol: WireProtocol,
     pub servers: Vec<Server>,
     pub pagination: Option<Pagination>,
     /// `x-stackQL-config.requestTranslate.algorithm`, e.g. `drop_double_underscore_params`.
@@ -102,6 +105,7 @@ pub(crate) struct ServiceHead {
     pub path: PathBuf,
     pub title: String,
     pub signing_name: Option<String>,
+    pub protocol: WireProtocol,
     pub servers: Vec<Server>,
     pub pagination: Option<Pagination>,
     pub request_translate: Option<String>,
@@ -240,6 +244,7 @@ impl Service {
                     .pointer("/info/x-serviceName")
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                protocol: WireProtocol::of_document(&document),
                 servers,
                 pagination,
                 request_translate,
@@ -282,6 +287,7 @@ impl Service {
             path: head.path,
             title: head.title,
             signing_name: head.signing_name,
+            protocol: head.protocol,
             servers: head.servers,
             pagination: head.pagination,
             request_translate: head.request_translate,
@@ -298,6 +304,7 @@ impl Service {
             path: self.path.clone(),
             title: self.title.clone(),
             signing_name: self.signing_name.clone(),
+            protocol: self.protocol,
             servers: self.servers.clone(),
             pagination: self.pagination.clone(),
             request_translate: self.request_translate.clone(),

@@ -146,3 +146,85 @@ pub fn reference_examples() -> ReferenceExamples {
         delete,
     }
 }
+
+/// A `moto_server` (an independent implementation of the AWS APIs, from PyPI) on a free
+/// loopback port, killed when dropped. Tests compare what the binary reads through it with
+/// what boto3 reads from the same server.
+pub struct Moto {
+    child: std::process::Child,
+    pub url: String,
+}
+
+/// Starts `moto_server` and waits until it answers. Fails (never skips) when moto is not
+/// installed: CI installs it (`.ci/run`).
+pub fn start_moto() -> Moto {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let child = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start moto_server (python3 -m moto.server): {e}; install moto[server]")
+        });
+    let mut moto = Moto {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return moto;
+        }
+        if let Ok(Some(status)) = moto.child.try_wait() {
+            panic!(
+                "moto_server exited at start ({status}); is moto[server] installed for python3?"
+            );
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "moto_server did not listen on port {port} within 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+impl Moto {
+    /// Runs a Python script with boto3 pointed at this server (any keys; `region` is the
+    /// default region) and returns what it prints as JSON.
+    pub fn boto3(&self, script: &str) -> String {
+        let out = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(format!("import boto3, json\n{script}"))
+            .env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "boto3 script failed:\n{script}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,15 +1,18 @@
-//! The one HTTP client of a process: signs each request (SigV4 where the service has a
-//! signing name), sends it, turns AWS error bodies into `CallError::Api`, and follows
-//! pagination tokens to the last page.
+//! The one HTTP client of a process: has each request encoded by its wire protocol, signs
+//! it (SigV4 where the service has a signing name), sends it through its `Sender`, has the
+//! protocol decode the answer (AWS error bodies into `CallError::Api`), and follows
+//! pagination tokens to the last page (`Pager`, with the rules of `protocol::paging`).
 
 use crate::call::budget::CallBudget;
 use crate::call::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, RetryReason};
+use crate::call::sender::{ReqwestSender, SendError, SharedSender};
 use crate::error::CallError;
 use crate::plan::request::{Intent, PreparedRequest};
+use crate::protocol::paging::{next_token, set_token, Paging};
+use crate::protocol::{self, Answer};
 use crate::EnvLookup;
 use serde_json::Value;
 use stackql_aws_auth::Credentials;
-use stackql_registry::{Pagination, TokenLocation};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
@@ -53,7 +56,8 @@ impl CredentialSource {
 }
 
 pub struct HttpClient {
-    client: reqwest::Client,
+    /// Where requests go: reqwest's client, or a test's fake.
+    sender: SharedSender,
     credentials: CredentialSource,
     pub retry: RetryPolicy,
     pub limiter: AdaptiveLimiter,
@@ -79,6 +83,8 @@ pub struct ClientOptions {
     pub transport: crate::call::transport::Transport,
     pub page_limit: Option<usize>,
     pub max_response_bytes: u64,
+    /// Sends instead of reqwest (tests); None builds the real client.
+    pub sender: Option<SharedSender>,
 }
 
 impl HttpClient {
@@ -90,13 +96,18 @@ impl HttpClient {
         if let Some(t) = options.request_timeout {
             builder = builder.timeout(t);
         }
-        let client = options
-            .transport
-            .apply(builder)?
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let sender: SharedSender = match options.sender {
+            Some(s) => s,
+            None => Arc::new(ReqwestSender {
+                client: options
+                    .transport
+                    .apply(builder)?
+                    .build()
+                    .map_err(|e| format!("cannot set up the HTTP client: {e}"))?,
+            }),
+        };
         Ok(HttpClient {
-            client,
+            sender,
             credentials,
             retry: options.retry,
             limiter: AdaptiveLimiter::default(),
@@ -112,7 +123,7 @@ impl HttpClient {
 
     /// Sends a request, retrying throttling, server and transport errors when the request
     /// is safe to repeat, within the retry policy; returns the decoded JSON body.
-    pub async fn call(&self, req: &PreparedRequest) -> Result<Value, CallError> {
+    pub async fn call(&self, req: &PreparedRequest) -> Result<Answer, CallError> {
         let mut cancelled = self.cancel.subscribe();
         if *cancelled.borrow() {
             return Err(CallError::Transport(CANCELLED.into()));
@@ -144,7 +155,7 @@ impl HttpClient {
         self.cancel.send_replace(false);
     }
 
-    async fn call_with_retries(&self, req: &PreparedRequest) -> Result<Value, CallError> {
+    async fn call_with_retries(&self, req: &PreparedRequest) -> Result<Answer, CallError> {
         let started = Instant::now();
         let key = format!(
             "{}|{}",
@@ -221,22 +232,20 @@ impl HttpClient {
         }
     }
 
-    /// One attempt: sign, send, decode.
-    async fn call_once(&self, req: &PreparedRequest) -> Result<Value, CallError> {
+    /// One attempt: encode for the wire protocol, sign, send, decode.
+    async fn call_once(&self, req: &PreparedRequest) -> Result<Answer, CallError> {
         // Credentials go only to the endpoint the request was built for.
         req.check_endpoint().map_err(CallError::Refused)?;
-        let body_bytes = match &req.body {
-            Some(b) => serde_json::to_vec(b).map_err(|e| CallError::Transport(e.to_string()))?,
-            None => Vec::new(),
-        };
+        let wire =
+            protocol::encode(req).map_err(|e| CallError::Refused(format!("{}: {e}", req.label)))?;
         let mut builder = http::Request::builder()
-            .method(req.method.as_str())
-            .uri(req.url.as_str());
-        for (k, v) in &req.headers {
+            .method(wire.method.as_str())
+            .uri(wire.url.as_str());
+        for (k, v) in &wire.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
         let mut http_req = builder
-            .body(body_bytes)
+            .body(wire.body)
             .map_err(|e| CallError::Transport(format!("invalid request for {}: {e}", req.url)))?;
         if let (Some(service), Some(region)) = (&req.signing_service, &req.region) {
             let creds = self
@@ -246,13 +255,17 @@ impl HttpClient {
             stackql_aws_auth::sign(&mut http_req, &creds, region, service, SystemTime::now())
                 .map_err(|e| CallError::Transport(format!("cannot sign the request: {e}")))?;
         }
-        let reqwest_req = reqwest::Request::try_from(http_req)
-            .map_err(|e| CallError::Transport(format!("invalid request for {}: {e}", req.url)))?;
         let sent = Instant::now();
-        let resp = match self.client.execute(reqwest_req).await {
+        let resp = match self.sender.send(http_req, self.max_response_bytes).await {
             Ok(r) => r,
-            Err(e) => {
-                let message = describe_transport(&req.url, &e);
+            Err(SendError::TooLarge) => {
+                return Err(CallError::Refused(format!(
+                    "the response from {} is larger than {} bytes, the limit set by \
+                     --http.response.maxBytes; raise it or narrow the query",
+                    req.url, self.max_response_bytes
+                )))
+            }
+            Err(SendError::Transport(message)) => {
                 self.log(
                     req,
                     &format!("failed after {} ms: {message}", sent.elapsed().as_millis()),
@@ -260,80 +273,33 @@ impl HttpClient {
                 return Err(CallError::Transport(message));
             }
         };
-        let status = resp.status().as_u16();
+        let status = resp.status;
         self.log(
             req,
             &format!("HTTP {status} in {} ms", sent.elapsed().as_millis()),
         );
         let header = |name: &str| {
-            resp.headers()
+            resp.headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));
-        let error_type = header("x-amzn-errortype");
-        let bytes = self.read_body(resp, req).await?;
-        let json: Option<Value> = if bytes.is_empty() {
-            Some(Value::Null)
-        } else {
-            serde_json::from_slice(&bytes).ok()
-        };
-        if status >= 400 {
-            return Err(api_error(
-                status,
-                json.as_ref(),
-                error_type,
-                request_id,
-                &bytes,
-            ));
-        }
-        json.ok_or_else(|| CallError::Unreadable {
+        let meta = protocol::ResponseMeta {
             status,
-            request_id,
-            body_start: body_start(&bytes),
-        })
-    }
-
-    /// The body, read chunk by chunk and abandoned as soon as it passes the size limit, so
-    /// an endless or huge answer costs at most the limit in memory.
-    async fn read_body(
-        &self,
-        mut resp: reqwest::Response,
-        req: &PreparedRequest,
-    ) -> Result<Vec<u8>, CallError> {
-        let limit = self.max_response_bytes;
-        let too_large = || {
-            CallError::Refused(format!(
-                "the response from {} is larger than {limit} bytes, the limit set by \
-                 --http.response.maxBytes; raise it or narrow the query",
-                req.url
-            ))
+            request_id: header("x-amzn-requestid").or_else(|| header("x-amz-request-id")),
+            error_type: header("x-amzn-errortype"),
+            content_type: header("content-type"),
         };
-        if resp.content_length().is_some_and(|n| n > limit) {
-            return Err(too_large());
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| CallError::Transport(describe_transport(&req.url, &e)))?
-        {
-            if (bytes.len() + chunk.len()) as u64 > limit {
-                return Err(too_large());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+        protocol::decode(req.protocol, meta, &resp.body)
     }
 
     /// Every page of a listing, in order (for EXEC; queries stream through `Pager`).
     pub async fn call_paginated(
         &self,
         req: &PreparedRequest,
-        pagination: Option<&Pagination>,
-    ) -> Result<Vec<Value>, CallError> {
-        let mut pager = Pager::new(req.clone(), pagination.cloned());
+        paging: Option<&Paging>,
+    ) -> Result<Vec<Answer>, CallError> {
+        let mut pager = Pager::new(req.clone(), paging.cloned());
         let mut pages = Vec::new();
         while let Some(page) = pager.next_page(self).await? {
             pages.push(page);
@@ -347,23 +313,23 @@ impl HttpClient {
 /// that comes back twice instead of looping forever.
 pub struct Pager {
     next: Option<PreparedRequest>,
-    pagination: Option<Pagination>,
+    paging: Option<Paging>,
     pages: usize,
     seen_tokens: std::collections::HashSet<String>,
 }
 
 impl Pager {
-    pub fn new(req: PreparedRequest, pagination: Option<Pagination>) -> Self {
+    pub fn new(req: PreparedRequest, paging: Option<Paging>) -> Self {
         Pager {
             next: Some(req),
-            pagination,
+            paging,
             pages: 0,
             seen_tokens: Default::default(),
         }
     }
 
     /// The next page, or None after the last one.
-    pub async fn next_page(&mut self, http: &HttpClient) -> Result<Option<Value>, CallError> {
+    pub async fn next_page(&mut self, http: &HttpClient) -> Result<Option<Answer>, CallError> {
         let Some(current) = self.next.take() else {
             return Ok(None);
         };
@@ -380,12 +346,12 @@ impl Pager {
         };
         self.pages += 1;
         CallStats::add(&http.stats.pages, 1);
-        let token = match &self.pagination {
+        let token = match &self.paging {
             Some(p) => next_token(&page, p)
                 .map_err(|e| CallError::Refused(format!("{}: {e}", current.label)))?,
             None => None,
         };
-        if let (Some(p), Some(token)) = (&self.pagination, token) {
+        if let (Some(p), Some(token)) = (&self.paging, token) {
             if http.page_limit.is_some_and(|limit| self.pages >= limit) {
                 http.capped.lock().expect("capped lock").push(format!(
                     "{} stopped after {} page(s) (--http.response.pageLimit); more results exist",
@@ -403,237 +369,5 @@ impl Pager {
             }
         }
         Ok(Some(page))
-    }
-}
-
-/// A next-page token as the service wrote it: a string, or a number (an offset or a page
-/// index; StackQL follows those too).
-#[derive(Clone, Debug, PartialEq)]
-enum Token {
-    Text(String),
-    Number(serde_json::Number),
-}
-
-impl Token {
-    /// The token as text (query strings, headers, and the loop check).
-    fn text(&self) -> String {
-        match self {
-            Token::Text(t) => t.clone(),
-            Token::Number(n) => n.to_string(),
-        }
-    }
-
-    /// The token as a body field, in the type the request declares for it (a numeric token
-    /// is sent as a string where the schema says `string`, and the other way round); an
-    /// undeclared type keeps the form the service used.
-    fn body_value(&self, declared: Option<&str>) -> Value {
-        match (self, declared) {
-            (Token::Number(n), Some("string")) => Value::String(n.to_string()),
-            (Token::Text(t), Some("integer")) => t
-                .parse::<i64>()
-                .map_or_else(|_| Value::String(t.clone()), Value::from),
-            (Token::Text(t), Some("number")) => t
-                .parse::<serde_json::Number>()
-                .map_or_else(|_| Value::String(t.clone()), Value::Number),
-            (Token::Text(t), _) => Value::String(t.clone()),
-            (Token::Number(n), _) => Value::Number(n.clone()),
-        }
-    }
-}
-
-/// The next-page token of a page; a token of another kind (an object, a list) is a
-/// malformed answer: it would otherwise end the listing silently, dropping the remaining
-/// pages.
-fn next_token(page: &Value, p: &Pagination) -> Result<Option<Token>, String> {
-    if p.response_location != TokenLocation::Body {
-        return Ok(None);
-    }
-    match page.get(&p.response_key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(t)) => Ok(Some(Token::Text(t.clone())).filter(|_| !t.is_empty())),
-        Some(Value::Number(n)) => Ok(Some(Token::Number(n.clone()))),
-        Some(other) => Err(format!(
-            "expected a string or a number at $.{}, got {}",
-            p.response_key,
-            crate::decode::items::kind_of(other)
-        )),
-    }
-}
-
-fn set_token(req: &mut PreparedRequest, p: &Pagination, token: &Token) {
-    match p.request_location {
-        TokenLocation::Body => {
-            if let Some(Value::Object(b)) = &mut req.body {
-                b.insert(
-                    p.request_key.clone(),
-                    token.body_value(p.request_token_type.as_deref()),
-                );
-            }
-        }
-        TokenLocation::Query => {
-            let mut url = url::Url::parse(&req.url).expect("request URLs are valid");
-            let kept: Vec<(String, String)> = url
-                .query_pairs()
-                .filter(|(k, _)| k != &p.request_key)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect();
-            url.query_pairs_mut()
-                .clear()
-                .extend_pairs(kept)
-                .append_pair(&p.request_key, &token.text());
-            req.url = url.to_string();
-        }
-        TokenLocation::Header => {
-            req.headers
-                .retain(|(k, _)| !k.eq_ignore_ascii_case(&p.request_key));
-            req.headers.push((p.request_key.clone(), token.text()));
-        }
-    }
-}
-
-fn api_error(
-    status: u16,
-    json: Option<&Value>,
-    error_type: Option<String>,
-    request_id: Option<String>,
-    raw: &[u8],
-) -> CallError {
-    let field = |k: &str| {
-        json.and_then(|j| j.get(k))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
-    // awsJson: `__type` may be `namespace#Code`; the header may carry `Code:extra`.
-    let code = field("__type")
-        .or(error_type)
-        .map(|c| {
-            let c = c.rsplit('#').next().unwrap_or(&c).to_string();
-            c.split(':').next().unwrap_or(&c).to_string()
-        })
-        .unwrap_or_else(|| format!("HTTP{status}"));
-    let message = field("Message")
-        .or_else(|| field("message"))
-        .unwrap_or_else(|| body_start(raw));
-    CallError::Api {
-        status,
-        code,
-        message,
-        request_id,
-    }
-}
-
-/// The first bytes of an unreadable body, escaped so control characters and invalid UTF-8
-/// cannot garble a terminal.
-fn body_start(bytes: &[u8]) -> String {
-    const SHOWN: usize = 200;
-    let mut s: String = bytes[..bytes.len().min(SHOWN)]
-        .iter()
-        .flat_map(|b| std::ascii::escape_default(*b))
-        .map(char::from)
-        .collect();
-    if bytes.len() > SHOWN {
-        s.push_str(&format!("... ({} bytes in all)", bytes.len()));
-    }
-    s
-}
-
-fn describe_transport(url: &str, e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "request failed"
-    };
-    let mut msg = format!("{kind}: {url}");
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    msg
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn pagination(location: TokenLocation, declared: Option<&str>) -> Pagination {
-        Pagination {
-            request_key: "NextToken".into(),
-            request_location: location,
-            response_key: "NextToken".into(),
-            response_location: TokenLocation::Body,
-            request_token_type: declared.map(str::to_string),
-        }
-    }
-
-    fn request(url: &str) -> PreparedRequest {
-        PreparedRequest {
-            method: "POST".into(),
-            url: url.into(),
-            headers: vec![],
-            body: Some(json!({"MaxResults": 2})),
-            region: None,
-            signing_service: None,
-            provider: "p".into(),
-            label: "p.s.r.list".into(),
-            params: vec![],
-            retry_safe: true,
-            intent: Intent::Read,
-            endpoint: crate::plan::endpoint::Origin::of_url(url).unwrap(),
-        }
-    }
-
-    #[test]
-    fn numeric_tokens_are_followed_in_the_declared_form() {
-        let p = pagination(TokenLocation::Body, None);
-        let token = next_token(&json!({"NextToken": 40}), &p).unwrap().unwrap();
-        assert_eq!(token.text(), "40");
-        // Undeclared: sent back as the service wrote it.
-        let mut req = request("http://127.0.0.1:9/");
-        set_token(&mut req, &p, &token);
-        assert_eq!(req.body, Some(json!({"MaxResults": 2, "NextToken": 40})));
-        // Declared a string: sent as one.
-        let mut req = request("http://127.0.0.1:9/");
-        set_token(
-            &mut req,
-            &pagination(TokenLocation::Body, Some("string")),
-            &token,
-        );
-        assert_eq!(req.body.unwrap()["NextToken"], json!("40"));
-        // A string token where the request wants an integer.
-        let text = next_token(&json!({"NextToken": "7"}), &p).unwrap().unwrap();
-        let mut req = request("http://127.0.0.1:9/");
-        set_token(
-            &mut req,
-            &pagination(TokenLocation::Body, Some("integer")),
-            &text,
-        );
-        assert_eq!(req.body.unwrap()["NextToken"], json!(7));
-        // In a query string: its decimal text.
-        let mut req = request("http://127.0.0.1:9/items?limit=2&NextToken=20");
-        set_token(&mut req, &pagination(TokenLocation::Query, None), &token);
-        assert_eq!(req.url, "http://127.0.0.1:9/items?limit=2&NextToken=40");
-        let mut req = request("http://127.0.0.1:9/items");
-        set_token(&mut req, &pagination(TokenLocation::Query, None), &token);
-        assert_eq!(req.url, "http://127.0.0.1:9/items?NextToken=40");
-    }
-
-    #[test]
-    fn empty_null_and_missing_tokens_end_the_listing_and_objects_are_refused() {
-        let p = pagination(TokenLocation::Body, None);
-        for page in [
-            json!({}),
-            json!({"NextToken": null}),
-            json!({"NextToken": ""}),
-        ] {
-            assert_eq!(next_token(&page, &p).unwrap(), None, "{page}");
-        }
-        assert_eq!(
-            next_token(&json!({"NextToken": {"a": 1}}), &p).unwrap_err(),
-            "expected a string or a number at $.NextToken, got an object"
-        );
     }
 }

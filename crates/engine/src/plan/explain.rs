@@ -47,7 +47,7 @@ fn explain_inner(engine: &mut Engine, statement: Statement) -> Result<ResultSet,
                         .map(|(t, _)| t.to_string())
                         .unwrap_or_default(),
                 );
-                let paged = plan.pagination.is_some();
+                let paged = plan.paging.is_some();
                 push_grouped(&mut rows, &plan.req, paged, "");
             }
             for (table, rec) in &planning {

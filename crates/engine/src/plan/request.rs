@@ -6,7 +6,7 @@ use crate::decode::values::{sql_to_field, sql_to_text};
 use crate::plan::endpoint::{check_variable, ensure_origin, Origin};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
-use stackql_registry::{Method, ParamLocation, Service};
+use stackql_registry::{Method, ParamLocation, Service, WireProtocol};
 use std::collections::BTreeMap;
 
 /// Column values for one call; `forced` marks columns wrapped in `string(...)`.
@@ -48,6 +48,8 @@ pub struct PreparedRequest {
     /// The only origin this request (and its later pages) may be sent to: the server
     /// template's, variables filled in, or the explicit endpoint override.
     pub endpoint: Origin,
+    /// How it goes on the wire and how its answer is read (`protocol::encode`/`decode`).
+    pub protocol: WireProtocol,
 }
 
 /// What the statement does with a request, which decides whether it may be sent twice.
@@ -130,8 +132,19 @@ pub fn build_request(
             }
             ParamLocation::Query => {
                 if !matches!(value, SqlValue::Null) {
-                    query.push((param.wire_name.clone(), sql_to_text(value)));
-                    params.push(format!("{column}={}", sql_to_text(value)));
+                    let text = sql_to_text(value);
+                    if service.protocol.is_query() {
+                        // Lists and objects travel flattened (`Filter.1.Name=...`).
+                        query.extend(crate::protocol::query::param_fields(
+                            service.protocol,
+                            &param.wire_name,
+                            &text,
+                            &param.schema,
+                        ));
+                    } else {
+                        query.push((param.wire_name.clone(), text.clone()));
+                    }
+                    params.push(format!("{column}={text}"));
                 }
             }
             ParamLocation::Header => {
@@ -221,7 +234,7 @@ pub fn build_request(
             path,
         ),
     };
-    let url = join_url(&base, &path, &query);
+    let mut url = join_url(&base, &path, &query);
     ensure_origin(label, &url, &endpoint)?;
 
     if !headers
@@ -245,7 +258,31 @@ pub fn build_request(
         );
     }
     let retry_safe = intent == Intent::Read || body.contains_key("ClientToken");
-    let body = method.request.as_ref().map(|_| Value::Object(body));
+    let body = if service.protocol.is_query() {
+        // The query protocol has no JSON body: its fields join the form, flattened by the
+        // request schema, and the form is the body (`protocol::encode`).
+        let schema = method.request.as_ref().map(|r| &r.schema);
+        let mut url_parsed = url::Url::parse(&url).map_err(|e| format!("{label}: {e}"))?;
+        {
+            let mut pairs = url_parsed.query_pairs_mut();
+            for (field, v) in &body {
+                let field_schema = schema
+                    .and_then(|s| s.pointer(&format!("/properties/{field}")))
+                    .unwrap_or(&Value::Null);
+                for (k, text) in
+                    crate::protocol::query::flatten(service.protocol, field, v, field_schema)
+                {
+                    pairs.append_pair(&k, &text);
+                }
+            }
+        }
+        if !body.is_empty() {
+            url = url_parsed.to_string();
+        }
+        None
+    } else {
+        method.request.as_ref().map(|_| Value::Object(body))
+    };
     Ok(PreparedRequest {
         method: method.http_method.clone(),
         url,
@@ -259,6 +296,7 @@ pub fn build_request(
         retry_safe,
         intent,
         endpoint,
+        protocol: service.protocol,
     })
 }
 

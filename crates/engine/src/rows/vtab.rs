@@ -7,10 +7,11 @@
 use crate::call::http::Pager;
 use crate::call::retry::CallStats;
 use crate::context::{Context, PlanningRecord, Rows};
-use crate::decode::items::page_items;
 use crate::decode::values::json_to_sql;
 use crate::error::{CallError, EngineError, FailedCall};
 use crate::plan::request::{build_request, CallValues, Intent, PreparedRequest};
+use crate::protocol::paging::Paging;
+use crate::protocol::{self, Answer, ReadSpec};
 use fallible_streaming_iterator::FallibleStreamingIterator;
 use futures::stream::{self, StreamExt};
 use rusqlite::types::Value as SqlValue;
@@ -20,9 +21,7 @@ use rusqlite::vtab::{
 };
 use rusqlite::Error as SqliteError;
 use serde_json::Value;
-use stackql_registry::{
-    JsonPath, Method, Pagination, ParamLocation, Resource, Service, SqlVerb, IGNORED_REGION,
-};
+use stackql_registry::{Method, ParamLocation, Resource, Service, SqlVerb, IGNORED_REGION};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ffi::{c_int, CStr, CString};
@@ -265,8 +264,8 @@ const CACHE_ROW_LIMIT: usize = 10_000;
 pub struct CallPlan {
     pub key: String,
     pub req: PreparedRequest,
-    pub pagination: Option<Pagination>,
-    pub object_path: Option<JsonPath>,
+    pub paging: Option<Paging>,
+    pub read: ReadSpec,
     pub row_columns: Arc<Vec<String>>,
     pub combo: Vec<(String, SqlValue)>,
 }
@@ -374,6 +373,8 @@ impl ProviderCursor {
         let label = format!("{}.{}", table.table, method.name);
         let row_columns: Arc<Vec<String>> =
             Arc::new(table.columns.iter().map(|c| c.name.clone()).collect());
+        let read = ReadSpec::of(method);
+        let paging = Paging::of(method, &table.service);
         let mut plans = Vec::new();
         for combo in cartesian(&columns) {
             let mut call = CallValues::default();
@@ -410,8 +411,8 @@ impl ProviderCursor {
             plans.push(CallPlan {
                 key,
                 req,
-                pagination: method.pagination.clone(),
-                object_path: method.response.object_path.clone(),
+                paging: paging.clone(),
+                read: read.clone(),
                 row_columns: row_columns.clone(),
                 combo,
             });
@@ -435,21 +436,6 @@ unsafe impl VTabCursor for ProviderCursor {
             .copied()
             .ok_or_else(|| module_error("bad plan"))?;
         let plans = self.plans(method, idx_str, args)?;
-        let xml = method
-            .response
-            .media_type
-            .as_deref()
-            .is_some_and(|m| m.contains("xml"));
-        if xml && !ctx.with_state(|s| s.explain) {
-            // Refuse before sending: rows of XML services cannot be read yet.
-            return Err(module_error(format!(
-                "{}.{} answers in XML ({}), which this build cannot read yet; Cloud Control \
-                 resources (e.g. the awscc provider) are supported",
-                table.table,
-                method.name,
-                method.response.media_type.as_deref().unwrap_or("xml")
-            )));
-        }
         self.ready.clear();
         self.current = Arc::new(Vec::new());
         self.pos = 0;
@@ -540,7 +526,7 @@ async fn fetch_call(
         params: plan.req.params.clone(),
         error,
     };
-    let mut pager = Pager::new(plan.req.clone(), plan.pagination.clone());
+    let mut pager = Pager::new(plan.req.clone(), plan.paging.clone());
     let mut cached: Option<Vec<Vec<SqlValue>>> = Some(Vec::new());
     while let Some(page) = pager.next_page(&ctx.http).await.map_err(failed)? {
         let rows = page_rows(&page, plan).map_err(|e| failed(CallError::Refused(e)))?;
@@ -596,11 +582,12 @@ pub fn fetch_deferred(ctx: &Arc<Context>, plans: Vec<CallPlan>) -> Vec<FailedCal
     failed
 }
 
-/// The rows of one page: items at the method's objectKey (arrays flattened).
-fn page_rows(page: &Value, plan: &CallPlan) -> Result<Vec<Vec<SqlValue>>, String> {
-    Ok(page_items(page, plan.object_path.as_ref())?
+/// The rows of one page: items at the method's objectKey (arrays flattened; XML elements
+/// typed by the row schema).
+fn page_rows(page: &Answer, plan: &CallPlan) -> Result<Vec<Vec<SqlValue>>, String> {
+    Ok(protocol::items(page, &plan.read)?
         .into_iter()
-        .map(|item| to_row(item, &plan.row_columns, &plan.combo))
+        .map(|item| to_row(&item, &plan.row_columns, &plan.combo))
         .collect())
 }
 

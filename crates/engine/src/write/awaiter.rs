@@ -46,11 +46,17 @@ pub async fn await_final(
         retry_safe: true,
         intent: Intent::Read,
         endpoint: template.endpoint.clone(),
+        protocol: stackql_registry::WireProtocol::AwsJson { minor: 0 },
     };
     let deadline = Instant::now() + timeout;
     let mut backoff = Duration::from_millis(200);
     loop {
-        let resp = http.call(&req).await.map_err(AwaitError::Call)?;
+        let resp = http
+            .call(&req)
+            .await
+            .map_err(AwaitError::Call)?
+            .to_json()
+            .map_err(|e| AwaitError::Call(CallError::Refused(format!("{}: {e}", req.label))))?;
         let event = progress_event(&resp)
             .map_err(|e| AwaitError::Call(CallError::Refused(format!("{}: {e}", req.label))))?;
         let status = event

@@ -4,12 +4,14 @@
 //! before the first one is sent; then they go out concurrently and, with `/*+ AWAIT */`,
 //! each is followed to its final status.
 
-use crate::decode::items::{page_items, progress_event};
 use crate::decode::values::{cell_to_sql, json_to_sql, sql_to_cell};
 use crate::error::{CallError, EngineError, FailedCall};
 use crate::plan::request::{build_request, CallValues, Intent, PreparedRequest};
+use crate::protocol::paging::Paging;
+use crate::protocol::{self, ReadSpec};
 use crate::rows::vtab::cartesian;
 use crate::write::awaiter::{await_final, AwaitError};
+use crate::write::model::{WriteModel, SYNCHRONOUS_SUCCESS};
 use crate::{example_predicate, Engine, Outcome};
 use futures::stream::{self, StreamExt};
 use rusqlite::types::Value as SqlValue;
@@ -17,6 +19,7 @@ use serde_json::Value;
 use stackql_output::ResultSet;
 use stackql_registry::{closest_names, Method, ParamLocation, Resource, Service, SqlVerb};
 use stackql_sql::{Literal, Predicate, QualifiedName, Statement};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -300,7 +303,7 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                 if engine.ctx.with_state(|s| s.explain) {
                     return Ok(Outcome::Rows(crate::plan::explain::requests_result(&[req], "")));
                 }
-                return exec_rows(engine, method, &req);
+                return exec_rows(engine, &service, method, &req);
             }
             let calls = vec![call];
             send_all(
@@ -553,8 +556,7 @@ fn send_all(
     }
     let ctx = engine.ctx.clone();
     let timeout = engine.await_timeout;
-    // Cloud Control writes answer with a ProgressEvent; other services' writes do not.
-    let reports_progress = service.signing_name.as_deref() == Some("cloudcontrolapi");
+    let model = WriteModel::of(service);
     let target_name = target.to_string();
     let results: Vec<Result<MutationResult, (Option<MutationResult>, FailedCall)>> =
         ctx.runtime.block_on(async {
@@ -569,12 +571,16 @@ fn send_all(
                         error,
                     };
                     let resp = ctx.http.call(req).await.map_err(|e| (None, failed(e)))?;
-                    let event = if reports_progress {
-                        progress_event(&resp).map_err(|e| (None, failed(CallError::Refused(e))))?
-                    } else {
-                        Value::Null
-                    };
+                    let event = model
+                        .first_event(&resp)
+                        .map_err(|e| (None, failed(CallError::Refused(e))))?;
                     let mut result = from_event(verb, &target_name, &event);
+                    if model == WriteModel::Synchronous {
+                        // The answer is the outcome: final at once, AWAIT or not.
+                        result.awaited = await_completion;
+                        result.status = Some(SYNCHRONOUS_SUCCESS.to_string());
+                        return Ok(result);
+                    }
                     if await_completion {
                         if let Some(token) = result.request_token.clone() {
                             match await_final(&ctx.http, req, &token, timeout).await {
@@ -672,6 +678,7 @@ fn from_event(verb: &'static str, target: &str, event: &Value) -> MutationResult
 /// EXEC of a method that returns rows: every page, rows at the method's objectKey.
 fn exec_rows(
     engine: &Engine,
+    service: &Service,
     method: &Method,
     req: &PreparedRequest,
 ) -> Result<Outcome, EngineError> {
@@ -690,14 +697,14 @@ fn exec_rows(
             engine
                 .ctx
                 .http
-                .call_paginated(req, method.pagination.as_ref()),
+                .call_paginated(req, Paging::of(method, service).as_ref()),
         )
         .map_err(failed)?;
+    let read = ReadSpec::of(method);
     let mut items = Vec::new();
     for page in &pages {
-        let page_items = page_items(page, method.response.object_path.as_ref())
-            .map_err(|e| failed(CallError::Refused(e)))?;
-        items.extend(page_items.into_iter().cloned());
+        let page_items = protocol::items(page, &read).map_err(|e| failed(CallError::Refused(e)))?;
+        items.extend(page_items.into_iter().map(Cow::into_owned));
     }
     let mut columns: Vec<String> = method.columns.iter().map(|(n, _, _)| n.clone()).collect();
     if columns.is_empty() {

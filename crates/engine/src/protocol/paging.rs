@@ -1,0 +1,336 @@
+//! Every pagination rule in one place: the document's declared `x-stackQL-config`
+//! pagination (a token in the body, query or header, read from a top-level field of a JSON
+//! answer), and for native AWS services that declare none, the AWS conventions — a
+//! `NextToken`/`nextToken` parameter followed with the answer's `NextToken`/`nextToken`
+//! (EC2 answers `<nextToken>`), a `Marker` parameter with the answer's `Marker` while
+//! `IsTruncated` is not false (IAM). S3's markers and `Link` headers are added here too.
+
+use super::{xml, Answer};
+use crate::plan::request::PreparedRequest;
+use serde_json::Value;
+use stackql_registry::{Method, ParamLocation, Service, TokenLocation, WireProtocol};
+
+/// How one method's listing continues.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Paging {
+    /// Where the token goes in the next request.
+    pub request_key: String,
+    pub request_location: TokenLocation,
+    /// The JSON type the request declares for the token.
+    pub request_token_type: Option<String>,
+    pub response: ResponseToken,
+}
+
+/// Where the token comes from in an answer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResponseToken {
+    /// A top-level field of a JSON answer (declared pagination).
+    Field(String),
+    /// A field or element of this name, any case, at the top of the answer or inside its
+    /// `...Result` wrapper (AWS conventions); a `Marker` counts only while `IsTruncated`
+    /// is not `false`.
+    Convention(String),
+    /// Declared somewhere this client does not read (a response header): one page.
+    Unread,
+}
+
+/// Request parameters that carry an AWS continuation token, in order of preference.
+const CONVENTIONAL_KEYS: &[&str] = &["NextToken", "nextToken", "Marker"];
+
+impl Paging {
+    /// The rule for `method`: what the document declares, else the AWS convention when
+    /// the service is a native AWS one and the method takes a token parameter.
+    pub fn of(method: &Method, service: &Service) -> Option<Paging> {
+        if let Some(p) = &method.pagination {
+            return Some(Paging {
+                request_key: p.request_key.clone(),
+                request_location: p.request_location,
+                request_token_type: p.request_token_type.clone(),
+                response: if p.response_location == TokenLocation::Body {
+                    ResponseToken::Field(p.response_key.clone())
+                } else {
+                    ResponseToken::Unread
+                },
+            });
+        }
+        if service.signing_name.is_none() || service.protocol == WireProtocol::Json {
+            return None;
+        }
+        CONVENTIONAL_KEYS.iter().find_map(|key| {
+            let param = method.params.iter().find(|p| p.wire_name == *key)?;
+            let location = match &param.location {
+                ParamLocation::Query => TokenLocation::Query,
+                ParamLocation::Header => TokenLocation::Header,
+                ParamLocation::Body { .. } => TokenLocation::Body,
+                _ => return None,
+            };
+            Some(Paging {
+                request_key: key.to_string(),
+                request_location: location,
+                request_token_type: param
+                    .schema
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                response: ResponseToken::Convention(key.to_string()),
+            })
+        })
+    }
+}
+
+/// A next-page token as the service wrote it: a string, or a number (an offset or a page
+/// index; StackQL follows those too).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Token {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl Token {
+    /// The token as text (query strings, headers, and the loop check).
+    pub fn text(&self) -> String {
+        match self {
+            Token::Text(t) => t.clone(),
+            Token::Number(n) => n.to_string(),
+        }
+    }
+
+    /// The token as a body field, in the type the request declares for it (a numeric token
+    /// is sent as a string where the schema says `string`, and the other way round); an
+    /// undeclared type keeps the form the service used.
+    fn body_value(&self, declared: Option<&str>) -> Value {
+        match (self, declared) {
+            (Token::Number(n), Some("string")) => Value::String(n.to_string()),
+            (Token::Text(t), Some("integer")) => t
+                .parse::<i64>()
+                .map_or_else(|_| Value::String(t.clone()), Value::from),
+            (Token::Text(t), Some("number")) => t
+                .parse::<serde_json::Number>()
+                .map_or_else(|_| Value::String(t.clone()), Value::Number),
+            (Token::Text(t), _) => Value::String(t.clone()),
+            (Token::Number(n), _) => Value::Number(n.clone()),
+        }
+    }
+}
+
+/// The next-page token of an answer; a token of another kind (an object, a list) is a
+/// malformed answer: it would otherwise end the listing silently, dropping the remaining
+/// pages.
+pub fn next_token(answer: &Answer, p: &Paging) -> Result<Option<Token>, String> {
+    match (&p.response, answer) {
+        (ResponseToken::Unread, _) => Ok(None),
+        (ResponseToken::Field(key), Answer::Json(page)) => json_token(page.get(key), key),
+        (ResponseToken::Convention(key), Answer::Json(page)) => {
+            let Some(obj) = page.as_object() else {
+                return Ok(None);
+            };
+            let found = obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(key));
+            if key == "Marker" && obj.get("IsTruncated").and_then(Value::as_bool) == Some(false) {
+                return Ok(None);
+            }
+            json_token(found.map(|(_, v)| v), key)
+        }
+        (ResponseToken::Field(key) | ResponseToken::Convention(key), Answer::Xml(text)) => {
+            let doc = xml::parse(text)?;
+            Ok(xml_token(&doc, key).map(Token::Text))
+        }
+    }
+}
+
+fn json_token(v: Option<&Value>, key: &str) -> Result<Option<Token>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(t)) => Ok(Some(Token::Text(t.clone())).filter(|_| !t.is_empty())),
+        Some(Value::Number(n)) => Ok(Some(Token::Number(n.clone()))),
+        Some(other) => Err(format!(
+            "expected a string or a number at $.{key}, got {}",
+            crate::decode::items::kind_of(other)
+        )),
+    }
+}
+
+/// The token element under the root or its `...Result` wrapper.
+fn xml_token(doc: &roxmltree::Document, key: &str) -> Option<String> {
+    let root = doc.root_element();
+    let holders = std::iter::once(root).chain(
+        root.children()
+            .filter(|c| c.is_element() && c.tag_name().name().ends_with("Result")),
+    );
+    for holder in holders {
+        let token = holder
+            .children()
+            .find(|c| c.is_element() && c.tag_name().name().eq_ignore_ascii_case(key));
+        if let Some(token) = token {
+            if key == "Marker"
+                && xml::child_text(holder, "IsTruncated").is_some_and(|t| t.trim() == "false")
+            {
+                return None;
+            }
+            let text: String = token.text().unwrap_or_default().trim().to_string();
+            return Some(text).filter(|t| !t.is_empty());
+        }
+    }
+    None
+}
+
+/// The request for the next page: `req` with the token where the rule puts it.
+pub fn set_token(req: &mut PreparedRequest, p: &Paging, token: &Token) {
+    match p.request_location {
+        TokenLocation::Body => {
+            if let Some(Value::Object(b)) = &mut req.body {
+                b.insert(
+                    p.request_key.clone(),
+                    token.body_value(p.request_token_type.as_deref()),
+                );
+            }
+        }
+        TokenLocation::Query => {
+            let mut url = url::Url::parse(&req.url).expect("request URLs are valid");
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| k != &p.request_key)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            url.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair(&p.request_key, &token.text());
+            req.url = url.to_string();
+        }
+        TokenLocation::Header => {
+            req.headers
+                .retain(|(k, _)| !k.eq_ignore_ascii_case(&p.request_key));
+            req.headers.push((p.request_key.clone(), token.text()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::request::{Intent, PreparedRequest};
+    use serde_json::json;
+
+    fn pagination(location: TokenLocation, declared: Option<&str>) -> Paging {
+        Paging {
+            request_key: "NextToken".into(),
+            request_location: location,
+            request_token_type: declared.map(str::to_string),
+            response: ResponseToken::Field("NextToken".into()),
+        }
+    }
+
+    fn request(url: &str) -> PreparedRequest {
+        PreparedRequest {
+            method: "POST".into(),
+            url: url.into(),
+            headers: vec![],
+            body: Some(json!({"MaxResults": 2})),
+            region: None,
+            signing_service: None,
+            provider: "p".into(),
+            label: "p.s.r.list".into(),
+            params: vec![],
+            retry_safe: true,
+            intent: Intent::Read,
+            endpoint: crate::plan::endpoint::Origin::of_url(url).unwrap(),
+        }
+    }
+
+    #[test]
+    fn numeric_tokens_are_followed_in_the_declared_form() {
+        let p = pagination(TokenLocation::Body, None);
+        let token = next_token(&Answer::Json(json!({"NextToken": 40})), &p)
+            .unwrap()
+            .unwrap();
+        assert_eq!(token.text(), "40");
+        // Undeclared: sent back as the service wrote it.
+        let mut req = request("http://127.0.0.1:9/");
+        set_token(&mut req, &p, &token);
+        assert_eq!(req.body, Some(json!({"MaxResults": 2, "NextToken": 40})));
+        // Declared a string: sent as one.
+        let mut req = request("http://127.0.0.1:9/");
+        set_token(
+            &mut req,
+            &pagination(TokenLocation::Body, Some("string")),
+            &token,
+        );
+        assert_eq!(req.body.unwrap()["NextToken"], json!("40"));
+        // A string token where the request wants an integer.
+        let text = next_token(&Answer::Json(json!({"NextToken": "7"})), &p)
+            .unwrap()
+            .unwrap();
+        let mut req = request("http://127.0.0.1:9/");
+        set_token(
+            &mut req,
+            &pagination(TokenLocation::Body, Some("integer")),
+            &text,
+        );
+        assert_eq!(req.body.unwrap()["NextToken"], json!(7));
+        // In a query string: its decimal text.
+        let mut req = request("http://127.0.0.1:9/items?limit=2&NextToken=20");
+        set_token(&mut req, &pagination(TokenLocation::Query, None), &token);
+        assert_eq!(req.url, "http://127.0.0.1:9/items?limit=2&NextToken=40");
+        let mut req = request("http://127.0.0.1:9/items");
+        set_token(&mut req, &pagination(TokenLocation::Query, None), &token);
+        assert_eq!(req.url, "http://127.0.0.1:9/items?NextToken=40");
+    }
+
+    #[test]
+    fn empty_null_and_missing_tokens_end_the_listing_and_objects_are_refused() {
+        let p = pagination(TokenLocation::Body, None);
+        for page in [
+            json!({}),
+            json!({"NextToken": null}),
+            json!({"NextToken": ""}),
+        ] {
+            assert_eq!(
+                next_token(&Answer::Json(page.clone()), &p).unwrap(),
+                None,
+                "{page}"
+            );
+        }
+        assert_eq!(
+            next_token(&Answer::Json(json!({"NextToken": {"a": 1}})), &p).unwrap_err(),
+            "expected a string or a number at $.NextToken, got an object"
+        );
+    }
+
+    fn convention(key: &str) -> Paging {
+        Paging {
+            request_key: key.into(),
+            request_location: TokenLocation::Query,
+            request_token_type: None,
+            response: ResponseToken::Convention(key.into()),
+        }
+    }
+
+    #[test]
+    fn aws_conventions_find_tokens_in_xml_and_json_answers() {
+        let ec2 = Answer::Xml("<DescribeInstancesResponse><reservationSet/><nextToken>abc</nextToken></DescribeInstancesResponse>".into());
+        assert_eq!(
+            next_token(&ec2, &convention("NextToken")).unwrap(),
+            Some(Token::Text("abc".into()))
+        );
+        let iam = |truncated: &str| {
+            Answer::Xml(format!(
+                "<ListRolesResponse><ListRolesResult><Roles/><IsTruncated>{truncated}</IsTruncated><Marker>m2</Marker></ListRolesResult></ListRolesResponse>"
+            ))
+        };
+        assert_eq!(
+            next_token(&iam("true"), &convention("Marker")).unwrap(),
+            Some(Token::Text("m2".into()))
+        );
+        assert_eq!(
+            next_token(&iam("false"), &convention("Marker")).unwrap(),
+            None
+        );
+        let json = Answer::Json(json!({"nextToken": "n1", "items": []}));
+        assert_eq!(
+            next_token(&json, &convention("NextToken")).unwrap(),
+            Some(Token::Text("n1".into()))
+        );
+        let last = Answer::Xml("<R><nextToken/></R>".into());
+        assert_eq!(next_token(&last, &convention("NextToken")).unwrap(), None);
+    }
+}
