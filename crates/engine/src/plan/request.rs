@@ -257,6 +257,13 @@ pub fn build_request(
             Value::String(uuid::Uuid::new_v4().to_string()),
         );
     }
+    if service.protocol == WireProtocol::RestXml && method.request.is_some() {
+        crate::protocol::rest_xml::complete_create_bucket(
+            &method.operation_id,
+            region.as_deref(),
+            &mut body,
+        );
+    }
     let retry_safe = intent == Intent::Read || body.contains_key("ClientToken");
     let body = if service.protocol.is_query() {
         // The query protocol has no JSON body: its fields join the form, flattened by the

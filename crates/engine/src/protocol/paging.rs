@@ -30,6 +30,9 @@ pub enum ResponseToken {
     /// `...Result` wrapper (AWS conventions); a `Marker` counts only while `IsTruncated`
     /// is not `false`.
     Convention(String),
+    /// S3's listings: the element `next` while `IsTruncated` is true, else (`last_key`,
+    /// ListObjects without a delimiter) the last `Key` listed (see `s3_paging`).
+    S3 { next: &'static str, last_key: bool },
     /// Declared somewhere this client does not read (a response header): one page.
     Unread,
 }
@@ -55,6 +58,9 @@ impl Paging {
         }
         if service.signing_name.is_none() || service.protocol == WireProtocol::Json {
             return None;
+        }
+        if service.protocol == WireProtocol::RestXml {
+            return s3_paging(method);
         }
         CONVENTIONAL_KEYS.iter().find_map(|key| {
             let param = method.params.iter().find(|p| p.wire_name == *key)?;
@@ -119,6 +125,10 @@ impl Token {
 pub fn next_token(answer: &Answer, p: &Paging) -> Result<Option<Token>, String> {
     match (&p.response, answer) {
         (ResponseToken::Unread, _) => Ok(None),
+        (ResponseToken::S3 { next, last_key }, Answer::Xml(text)) => {
+            s3_token(text, next, *last_key)
+        }
+        (ResponseToken::S3 { .. }, Answer::Json(_)) => Ok(None),
         (ResponseToken::Field(key), Answer::Json(page)) => json_token(page.get(key), key),
         (ResponseToken::Convention(key), Answer::Json(page)) => {
             let Some(obj) = page.as_object() else {
@@ -205,6 +215,61 @@ pub fn set_token(req: &mut PreparedRequest, p: &Paging, token: &Token) {
     }
 }
 
+/// S3's listings (rest-xml), which continue only while `IsTruncated` is true:
+/// ListObjectsV2 sends `continuation-token` from the answer's `NextContinuationToken`;
+/// ListObjects sends `marker` from `NextMarker`, or, since S3 gives that only with a
+/// delimiter, the last `Key` listed. (Its `Marker` element echoes the request, so the
+/// generic `Marker` convention would stop after the first page.)
+fn s3_paging(method: &Method) -> Option<Paging> {
+    let has = |name: &str| {
+        method
+            .params
+            .iter()
+            .any(|p| p.wire_name == name && p.location == ParamLocation::Query)
+    };
+    let (request_key, next, last_key) = if has("continuation-token") {
+        ("continuation-token", "NextContinuationToken", false)
+    } else if has("marker") {
+        ("marker", "NextMarker", true)
+    } else {
+        return None;
+    };
+    Some(Paging {
+        request_key: request_key.to_string(),
+        request_location: TokenLocation::Query,
+        request_token_type: None,
+        response: ResponseToken::S3 { next, last_key },
+    })
+}
+
+/// The next page of an S3 listing (see `s3_paging`). A truncated answer without a way to
+/// continue is an error: stopping there would return part of the bucket as if whole.
+fn s3_token(text: &str, next: &str, last_key: bool) -> Result<Option<Token>, String> {
+    let doc = xml::parse(text)?;
+    let root = doc.root_element();
+    let truncated = xml::child_text(root, "IsTruncated").is_some_and(|t| t.trim() == "true");
+    if !truncated {
+        return Ok(None);
+    }
+    if let Some(t) = xml::child_text(root, next).filter(|t| !t.trim().is_empty()) {
+        return Ok(Some(Token::Text(t)));
+    }
+    if last_key {
+        let last = root
+            .children()
+            .filter(|c| c.is_element() && c.tag_name().name() == "Contents")
+            .last()
+            .and_then(|c| xml::child_text(c, "Key"));
+        if let Some(key) = last.filter(|k| !k.is_empty()) {
+            return Ok(Some(Token::Text(key)));
+        }
+    }
+    Err(format!(
+        "the answer is truncated (IsTruncated) but gives no {next}{}",
+        if last_key { " and no last Key" } else { "" }
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +299,7 @@ mod tests {
             retry_safe: true,
             intent: Intent::Read,
             endpoint: crate::plan::endpoint::Origin::of_url(url).unwrap(),
+            protocol: WireProtocol::AwsJson { minor: 0 },
         }
     }
 
@@ -332,5 +398,53 @@ mod tests {
         );
         let last = Answer::Xml("<R><nextToken/></R>".into());
         assert_eq!(next_token(&last, &convention("NextToken")).unwrap(), None);
+    }
+
+    fn s3(next: &'static str, last_key: bool) -> Paging {
+        Paging {
+            request_key: "marker".into(),
+            request_location: TokenLocation::Query,
+            request_token_type: None,
+            response: ResponseToken::S3 { next, last_key },
+        }
+    }
+
+    #[test]
+    fn s3_listings_continue_while_truncated() {
+        let v1 = |truncated: &str, next: &str| {
+            Answer::Xml(format!(
+                "<ListBucketResult><Name>b</Name><Marker></Marker>{next}<IsTruncated>{truncated}</IsTruncated>\
+                 <Contents><Key>a/1</Key></Contents><Contents><Key>a/2</Key></Contents></ListBucketResult>"
+            ))
+        };
+        // Without a delimiter S3 sends no NextMarker: the last key continues the listing.
+        assert_eq!(
+            next_token(&v1("true", ""), &s3("NextMarker", true)).unwrap(),
+            Some(Token::Text("a/2".into()))
+        );
+        assert_eq!(
+            next_token(
+                &v1("true", "<NextMarker>z</NextMarker>"),
+                &s3("NextMarker", true)
+            )
+            .unwrap(),
+            Some(Token::Text("z".into()))
+        );
+        assert_eq!(
+            next_token(&v1("false", ""), &s3("NextMarker", true)).unwrap(),
+            None
+        );
+        let v2 = Answer::Xml(
+            "<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>c2</NextContinuationToken></ListBucketResult>".into(),
+        );
+        assert_eq!(
+            next_token(&v2, &s3("NextContinuationToken", false)).unwrap(),
+            Some(Token::Text("c2".into()))
+        );
+        // Truncated with nothing to continue from: an error, not a silently short listing.
+        let broken = Answer::Xml(
+            "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>".into(),
+        );
+        assert!(next_token(&broken, &s3("NextContinuationToken", false)).is_err());
     }
 }
