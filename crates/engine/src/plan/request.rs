@@ -64,7 +64,12 @@ impl PreparedRequest {
     /// Refuses the request unless its URL is at `endpoint` (checked again before signing,
     /// since paging rewrites URLs).
     pub fn check_endpoint(&self) -> Result<(), String> {
-        ensure_origin(&self.label, &self.url, &self.endpoint)
+        self.endpoint_allows(&self.url)
+    }
+
+    /// Refuses `url` (a page link the answer named) unless it is at this request's endpoint.
+    pub fn endpoint_allows(&self, url: &str) -> Result<(), String> {
+        ensure_origin(&self.label, url, &self.endpoint)
     }
 }
 
