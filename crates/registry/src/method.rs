@@ -194,7 +194,14 @@ impl Method {
                 "path" => ParamLocation::Path,
                 "query" => ParamLocation::Query,
                 "header" => {
-                    if let Some(d) = schema_v.get("default").and_then(Value::as_str) {
+                    // A default, or an enum of one value (CloudHSM's `X-Amz-Target`), is
+                    // the only value the operation takes: sent, never asked for.
+                    let only = schema_v
+                        .get("enum")
+                        .and_then(Value::as_array)
+                        .filter(|e| e.len() == 1)
+                        .and_then(|e| e[0].as_str());
+                    if let Some(d) = schema_v.get("default").and_then(Value::as_str).or(only) {
                         header_defaults.push((pname.to_string(), d.to_string()));
                         continue;
                     }
