@@ -47,7 +47,7 @@ impl WireProtocol {
             }
         }
         let paths = doc.get("paths").and_then(Value::as_object);
-        if let Some(minor) = paths.and_then(|p| aws_json_minor(p)) {
+        if let Some(minor) = paths.and_then(aws_json_minor) {
             return WireProtocol::AwsJson { minor };
         }
         if service == "s3" {

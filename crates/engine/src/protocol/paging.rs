@@ -269,8 +269,8 @@ fn s3_token(text: &str, next: &str, last_key: bool) -> Result<Option<Token>, Str
     if last_key {
         let last = root
             .children()
-            .filter(|c| c.is_element() && c.tag_name().name() == "Contents")
-            .last()
+            .rev()
+            .find(|c| c.is_element() && c.tag_name().name() == "Contents")
             .and_then(|c| xml::child_text(c, "Key"));
         if let Some(key) = last.filter(|k| !k.is_empty()) {
             return Ok(Some(Token::Text(key)));
