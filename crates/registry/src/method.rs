@@ -194,7 +194,14 @@ impl Method {
                 "path" => ParamLocation::Path,
                 "query" => ParamLocation::Query,
                 "header" => {
-                    if let Some(d) = schema_v.get("default").and_then(Value::as_str) {
+                    // A default, or an enum of one value (CloudHSM's `X-Amz-Target`), is
+                    // the only value the operation takes: sent, never asked for.
+                    let only = schema_v
+                        .get("enum")
+                        .and_then(Value::as_array)
+                        .filter(|e| e.len() == 1)
+                        .and_then(|e| e[0].as_str());
+                    if let Some(d) = schema_v.get("default").and_then(Value::as_str).or(only) {
                         header_defaults.push((pname.to_string(), d.to_string()));
                         continue;
                     }
@@ -361,6 +368,16 @@ impl Method {
             }
             _ => None,
         }
+    }
+
+    /// The server this method's requests go to: among its own servers (the operation's or
+    /// path's `servers`, else the document's), the first whose variable enums accept
+    /// `values` (e.g. `.amazonaws.com.cn` for cn regions), else the first.
+    pub fn server_for(
+        &self,
+        values: &std::collections::BTreeMap<String, String>,
+    ) -> Option<&Server> {
+        crate::service::server_among(&self.servers, values)
     }
 
     pub fn param(&self, column: &str) -> Option<&Param> {

@@ -345,11 +345,19 @@ impl Service {
 
     /// The server whose variable enums accept `values` (e.g. `.amazonaws.com.cn` for cn regions).
     pub fn server_for(&self, values: &BTreeMap<String, String>) -> Option<&Server> {
-        self.servers
-            .iter()
-            .find(|s| s.accepts(values))
-            .or_else(|| self.servers.first())
+        server_among(&self.servers, values)
     }
+}
+
+/// The first of `servers` whose variable enums accept `values`, else the first.
+pub(crate) fn server_among<'s>(
+    servers: &'s [Server],
+    values: &BTreeMap<String, String>,
+) -> Option<&'s Server> {
+    servers
+        .iter()
+        .find(|s| s.accepts(values))
+        .or_else(|| servers.first())
 }
 
 pub(crate) fn parse_servers(v: Option<&Value>) -> Vec<Server> {

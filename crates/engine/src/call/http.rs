@@ -10,7 +10,7 @@ use crate::call::retry::{classify, AdaptiveLimiter, CallStats, RetryPolicy, Retr
 use crate::call::sender::{ReqwestSender, SendError, SharedSender};
 use crate::error::CallError;
 use crate::plan::request::{Intent, PreparedRequest};
-use crate::protocol::paging::{next_token, set_token, Paging};
+use crate::protocol::paging::{link_next, next_token, set_token, Paging, ResponseToken, Token};
 use crate::protocol::{self, Answer};
 use crate::session::ProgressEvent;
 use serde_json::Value;
@@ -90,6 +90,14 @@ impl HttpClient {
     /// Sends a request, retrying throttling, server and transport errors when the request
     /// is safe to repeat, within the retry policy; returns the decoded JSON body.
     pub async fn call(&self, req: &PreparedRequest) -> Result<Answer, CallError> {
+        self.call_page(req).await.map(|(answer, _)| answer)
+    }
+
+    /// The answer with its `Link` header, which REST providers (GitHub) page by.
+    async fn call_page(
+        &self,
+        req: &PreparedRequest,
+    ) -> Result<(Answer, Option<String>), CallError> {
         let mut cancelled = self.cancel.subscribe();
         if *cancelled.borrow() {
             return Err(CallError::Transport(CANCELLED.into()));
@@ -121,7 +129,10 @@ impl HttpClient {
         self.cancel.send_replace(false);
     }
 
-    async fn call_with_retries(&self, req: &PreparedRequest) -> Result<Answer, CallError> {
+    async fn call_with_retries(
+        &self,
+        req: &PreparedRequest,
+    ) -> Result<(Answer, Option<String>), CallError> {
         let started = Instant::now();
         let key = format!(
             "{}|{}",
@@ -199,7 +210,10 @@ impl HttpClient {
     }
 
     /// One attempt: encode for the wire protocol, sign, send, decode.
-    async fn call_once(&self, req: &PreparedRequest) -> Result<Answer, CallError> {
+    async fn call_once(
+        &self,
+        req: &PreparedRequest,
+    ) -> Result<(Answer, Option<String>), CallError> {
         // Credentials go only to the endpoint the request was built for.
         req.check_endpoint().map_err(CallError::Refused)?;
         let wire =
@@ -250,7 +264,8 @@ impl HttpClient {
             error_type: header("x-amzn-errortype"),
             content_type: header("content-type"),
         };
-        protocol::decode(req.protocol, meta, &resp.body)
+        let link = header("link");
+        protocol::decode(req.protocol, meta, &resp.body).map(|answer| (answer, link))
     }
 
     /// Every page of a listing, in order (for EXEC; queries stream through `Pager`).
@@ -293,7 +308,7 @@ impl Pager {
         let Some(current) = self.next.take() else {
             return Ok(None);
         };
-        let page = match http.call(&current).await {
+        let (page, link) = match http.call_page(&current).await {
             Ok(page) => page,
             // Reading something that does not exist finds no rows, as a table would (and as
             // StackQL answers: stackql-deploy's `SELECT COUNT(*) ... WHERE data__Identifier
@@ -307,6 +322,18 @@ impl Pager {
         self.pages += 1;
         http.stats.note(ProgressEvent::PageReceived);
         let token = match &self.paging {
+            Some(p) if p.response == ResponseToken::LinkNext => {
+                match link.as_deref().and_then(|h| link_next(h, &current.url)) {
+                    // Credentials never follow a Link to another origin.
+                    Some(url) => {
+                        current.endpoint_allows(&url).map_err(|e| {
+                            CallError::Refused(format!("not following the Link header: {e}"))
+                        })?;
+                        Some(Token::Text(url))
+                    }
+                    None => None,
+                }
+            }
             Some(p) => next_token(&page, p)
                 .map_err(|e| CallError::Refused(format!("{}: {e}", current.label)))?,
             None => None,

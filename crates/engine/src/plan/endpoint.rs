@@ -164,7 +164,7 @@ impl fmt::Display for Origin {
 }
 
 /// The text between `://` and the path of a URL template.
-fn authority_of(template: &str) -> &str {
+pub(crate) fn authority_of(template: &str) -> &str {
     let rest = template.split_once("://").map_or(template, |(_, r)| r);
     rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }

@@ -64,7 +64,12 @@ impl PreparedRequest {
     /// Refuses the request unless its URL is at `endpoint` (checked again before signing,
     /// since paging rewrites URLs).
     pub fn check_endpoint(&self) -> Result<(), String> {
-        ensure_origin(&self.label, &self.url, &self.endpoint)
+        self.endpoint_allows(&self.url)
+    }
+
+    /// Refuses `url` (a page link the answer named) unless it is at this request's endpoint.
+    pub fn endpoint_allows(&self, url: &str) -> Result<(), String> {
+        ensure_origin(&self.label, url, &self.endpoint)
     }
 }
 
@@ -203,7 +208,7 @@ pub fn build_request(
         None => body,
     };
 
-    let server = choose_server(label, service, &server_raw)?;
+    let server = choose_server(label, method, &server_raw)?;
     // Every value is checked against the server it fills before it is substituted.
     let mut server_values = BTreeMap::new();
     for (var, (column, value)) in &server_raw {
@@ -217,7 +222,7 @@ pub fn build_request(
     }
     let region = server_values.get("region").cloned();
     let signing_service = service.signing_name.clone();
-    let (base, endpoint) = match signing_service
+    let (base, endpoint, path) = match signing_service
         .as_deref()
         .and_then(|s| endpoints.endpoint_for(s))
     {
@@ -225,11 +230,13 @@ pub fn build_request(
             let origin = Origin::of_url(&over).map_err(|e| {
                 format!("{label}: the endpoint override (AWS_ENDPOINT_URL) is unusable: {e}")
             })?;
-            (over, origin)
+            let path = path_style(server, &server_values, &path);
+            (over, origin, path)
         }
         None => (
             server.render(&server_values),
             Origin::of_template(server, &server_values).map_err(|e| format!("{label}: {e}"))?,
+            path,
         ),
     };
     let mut url = join_url(&base, &path, &query);
@@ -253,6 +260,13 @@ pub fn build_request(
         body.insert(
             "ClientToken".to_string(),
             Value::String(uuid::Uuid::new_v4().to_string()),
+        );
+    }
+    if service.protocol == WireProtocol::RestXml && method.request.is_some() {
+        crate::protocol::rest_xml::complete_create_bucket(
+            &method.operation_id,
+            region.as_deref(),
+            &mut body,
         );
     }
     let retry_safe = intent == Intent::Read || body.contains_key("ClientToken");
@@ -318,20 +332,59 @@ fn statement_body(
     body
 }
 
-/// The server whose variable enums accept the given values (the `.com.cn` server for `cn-`
-/// regions); values are only compared here, never substituted.
-fn choose_server<'s>(
+/// The server of the method (its operation's or path's own `servers`, else the
+/// document's) whose variable enums accept the given values (the `.com.cn` server for
+/// `cn-` regions); values are only compared here, never substituted.
+fn choose_server<'m>(
     label: &str,
-    service: &'s Service,
+    method: &'m Method,
     raw: &BTreeMap<String, (&str, &SqlValue)>,
-) -> Result<&'s stackql_registry::Server, String> {
+) -> Result<&'m stackql_registry::Server, String> {
     let texts: BTreeMap<String, String> = raw
         .iter()
         .map(|(k, (_, v))| (k.clone(), sql_to_text(v)))
         .collect();
-    service
+    method
         .server_for(&texts)
         .ok_or_else(|| format!("{label}: the service document declares no servers"))
+}
+
+/// The path to send to an endpoint override: the host's variables other than `region`
+/// (S3's `{bucket}`) become leading path segments, as the AWS SDKs address S3 path-style
+/// when an endpoint is given. The values were checked as one DNS label each before this,
+/// and are encoded as one segment besides, so they cannot climb or leave the path.
+fn path_style(
+    server: &stackql_registry::Server,
+    values: &BTreeMap<String, String>,
+    path: &str,
+) -> String {
+    let authority = crate::plan::endpoint::authority_of(&server.url);
+    let mut host_vars: Vec<(usize, &str)> = server
+        .variables
+        .keys()
+        .filter(|v| v.as_str() != "region")
+        .filter_map(|v| {
+            authority
+                .find(&format!("{{{v}}}"))
+                .map(|at| (at, v.as_str()))
+        })
+        .collect();
+    host_vars.sort();
+    let mut prefix = String::new();
+    for (_, var) in host_vars {
+        if let Some(value) = values.get(var) {
+            prefix.push('/');
+            prefix.extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
+        }
+    }
+    if prefix.is_empty() {
+        return path.to_string();
+    }
+    // `/` (the bucket itself) and `/?list-type=2` address the bucket: no trailing slash.
+    match path.strip_prefix('/') {
+        Some(rest) if rest.is_empty() || rest.starts_with('?') => format!("{prefix}{rest}"),
+        _ => format!("{prefix}{path}"),
+    }
 }
 
 /// A path parameter as one path segment: percent-encoded so it can add no `/`, `?`, `#`
@@ -420,6 +473,183 @@ mod tests {
         for dots in [".", ".."] {
             let e = path_segment("Key", dots).unwrap_err();
             assert!(e.contains("not a valid Key"), "{e}");
+        }
+    }
+
+    /// An S3-shaped document: the bucket in the host of the document's server, ListBuckets
+    /// with a server of its own.
+    const S3_DOC: &str = r#"
+openapi: 3.0.0
+info: {title: s3, version: '1', x-serviceName: s3}
+servers:
+- url: https://{bucket}.s3.{region}.amazonaws.com
+  variables:
+    bucket: {default: rubbish-bucket}
+    region: {default: us-east-2}
+paths:
+  /:
+    get:
+      operationId: ListBuckets
+      servers:
+      - url: https://s3.{region}.amazonaws.com
+        variables:
+          region: {default: us-east-2}
+      responses: {'200': {description: ok}}
+    delete:
+      operationId: DeleteBucket
+      responses: {'204': {description: ok}}
+  /{Key}:
+    get:
+      operationId: GetObject
+      parameters:
+      - {in: path, name: Key, required: true, schema: {type: string}}
+      responses: {'200': {description: ok}}
+components:
+  x-stackQL-resources:
+    buckets:
+      id: aws.s3.buckets
+      name: buckets
+      methods:
+        list: {operation: {$ref: '#/paths/~1/get'}}
+        delete: {operation: {$ref: '#/paths/~1/delete'}}
+      sqlVerbs: {select: [{$ref: '#/components/x-stackQL-resources/buckets/methods/list'}],
+                 delete: [{$ref: '#/components/x-stackQL-resources/buckets/methods/delete'}]}
+    objects:
+      id: aws.s3.objects
+      name: objects
+      methods:
+        get: {operation: {$ref: '#/paths/~1{Key}/get'}}
+      sqlVerbs: {select: [{$ref: '#/components/x-stackQL-resources/objects/methods/get'}]}
+"#;
+
+    struct Fixed(Option<String>);
+    impl EndpointResolver for Fixed {
+        fn endpoint_for(&self, _: &str) -> Option<String> {
+            self.0.clone()
+        }
+    }
+
+    fn s3_request(
+        resource: &str,
+        method: &str,
+        values: &[(&str, &str)],
+        over: Option<&str>,
+    ) -> Result<PreparedRequest, String> {
+        let service = Service::parse("aws", "s3", std::path::Path::new("s3.yaml"), S3_DOC).unwrap();
+        let res = service.resource(resource).unwrap();
+        let m = res.method(method).unwrap();
+        let mut call = CallValues::default();
+        for (k, v) in values {
+            call.set(k, SqlValue::Text(v.to_string()));
+        }
+        build_request(
+            "aws.s3.t.m",
+            &service,
+            m,
+            &call,
+            &Fixed(over.map(str::to_string)),
+            Intent::Read,
+        )
+    }
+
+    #[test]
+    fn an_operation_server_overrides_the_documents() {
+        let list = s3_request("buckets", "list", &[("region", "eu-west-1")], None).unwrap();
+        assert_eq!(list.url, "https://s3.eu-west-1.amazonaws.com/");
+        let service = Service::parse("aws", "s3", std::path::Path::new("s3.yaml"), S3_DOC).unwrap();
+        let res = service.resource("buckets").unwrap();
+        // ListBuckets asks for no bucket; deleting one does.
+        assert!(res.method("list").unwrap().param("bucket").is_none());
+        assert!(res.method("delete").unwrap().param("bucket").is_some());
+        let del = s3_request(
+            "buckets",
+            "delete",
+            &[("region", "eu-west-1"), ("bucket", "my-bucket")],
+            None,
+        )
+        .unwrap();
+        assert_eq!(del.url, "https://my-bucket.s3.eu-west-1.amazonaws.com/");
+    }
+
+    #[test]
+    fn with_an_endpoint_override_s3_is_addressed_path_style() {
+        let over = Some("http://127.0.0.1:4566");
+        let list = s3_request("buckets", "list", &[("region", "us-east-1")], over).unwrap();
+        assert_eq!(list.url, "http://127.0.0.1:4566/");
+        let del = s3_request(
+            "buckets",
+            "delete",
+            &[("region", "us-east-1"), ("bucket", "my-bucket")],
+            over,
+        )
+        .unwrap();
+        assert_eq!(del.url, "http://127.0.0.1:4566/my-bucket");
+        let get = s3_request(
+            "objects",
+            "get",
+            &[("region", "us-east-1"), ("bucket", "b-1"), ("Key", "a b/c")],
+            over,
+        )
+        .unwrap();
+        assert_eq!(get.url, "http://127.0.0.1:4566/b-1/a+b%2Fc");
+        assert_eq!(
+            get.endpoint,
+            Origin::of_url("http://127.0.0.1:4566").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_bucket_name_cannot_redirect_the_request() {
+        let hostile = [
+            "evil.com",
+            "x@127.0.0.1:9",
+            "evil.com:443",
+            "a/../..",
+            "..",
+            "a#",
+            "a?b=c",
+            "%2e%2e",
+            "a b",
+            "a\\b",
+        ];
+        for over in [None, Some("http://127.0.0.1:4566")] {
+            for bucket in hostile {
+                let got = s3_request(
+                    "buckets",
+                    "delete",
+                    &[("region", "us-east-1"), ("bucket", bucket)],
+                    over,
+                );
+                match got {
+                    Err(e) => assert!(e.contains("bucket"), "{bucket}: {e}"),
+                    Ok(req) => panic!("{bucket} was accepted: {}", req.url),
+                }
+            }
+        }
+        // A key may hold anything; it stays one path segment below the bucket.
+        for key in [
+            "../../other-bucket/x",
+            "@evil.com",
+            "//evil.com/x",
+            "?x-id=1",
+        ] {
+            let req = s3_request(
+                "objects",
+                "get",
+                &[("region", "us-east-1"), ("bucket", "mine"), ("Key", key)],
+                Some("http://127.0.0.1:4566"),
+            )
+            .unwrap();
+            let url = url::Url::parse(&req.url).unwrap();
+            assert_eq!(url.host_str(), Some("127.0.0.1"), "{key}");
+            assert_eq!(
+                url.path_segments().unwrap().count(),
+                2,
+                "{key}: {}",
+                req.url
+            );
+            assert!(url.path().starts_with("/mine/"), "{key}: {}", req.url);
+            assert_eq!(url.query(), None, "{key}");
         }
     }
 }

@@ -30,7 +30,14 @@ pub enum ResponseToken {
     /// `...Result` wrapper (AWS conventions); a `Marker` counts only while `IsTruncated`
     /// is not `false`.
     Convention(String),
-    /// Declared somewhere this client does not read (a response header): one page.
+    /// S3's listings: the element `next` while `IsTruncated` is true, else (`last_key`,
+    /// ListObjects without a delimiter) the last `Key` listed (see `s3_paging`).
+    S3 { next: &'static str, last_key: bool },
+    /// The `rel="next"` target of the answer's `Link` header (declared as the response
+    /// token `Link` in a header, as GitHub's document does): the next request is that URL,
+    /// followed only on the request's own origin (`Pager`).
+    LinkNext,
+    /// Declared somewhere this client does not read (another response header): one page.
     Unread,
 }
 
@@ -48,6 +55,8 @@ impl Paging {
                 request_token_type: p.request_token_type.clone(),
                 response: if p.response_location == TokenLocation::Body {
                     ResponseToken::Field(p.response_key.clone())
+                } else if p.response_key.eq_ignore_ascii_case("link") {
+                    ResponseToken::LinkNext
                 } else {
                     ResponseToken::Unread
                 },
@@ -55,6 +64,9 @@ impl Paging {
         }
         if service.signing_name.is_none() || service.protocol == WireProtocol::Json {
             return None;
+        }
+        if service.protocol == WireProtocol::RestXml {
+            return s3_paging(method);
         }
         CONVENTIONAL_KEYS.iter().find_map(|key| {
             let param = method.params.iter().find(|p| p.wire_name == *key)?;
@@ -118,7 +130,12 @@ impl Token {
 /// pages.
 pub fn next_token(answer: &Answer, p: &Paging) -> Result<Option<Token>, String> {
     match (&p.response, answer) {
-        (ResponseToken::Unread, _) => Ok(None),
+        // The Link header is not in the answer's body; the pager reads it (`link_next`).
+        (ResponseToken::Unread | ResponseToken::LinkNext, _) => Ok(None),
+        (ResponseToken::S3 { next, last_key }, Answer::Xml(text)) => {
+            s3_token(text, next, *last_key)
+        }
+        (ResponseToken::S3 { .. }, Answer::Json(_)) => Ok(None),
         (ResponseToken::Field(key), Answer::Json(page)) => json_token(page.get(key), key),
         (ResponseToken::Convention(key), Answer::Json(page)) => {
             let Some(obj) = page.as_object() else {
@@ -175,6 +192,11 @@ fn xml_token(doc: &roxmltree::Document, key: &str) -> Option<String> {
 
 /// The request for the next page: `req` with the token where the rule puts it.
 pub fn set_token(req: &mut PreparedRequest, p: &Paging, token: &Token) {
+    if p.response == ResponseToken::LinkNext {
+        // The whole next URL; the pager has checked its origin.
+        req.url = token.text();
+        return;
+    }
     match p.request_location {
         TokenLocation::Body => {
             if let Some(Value::Object(b)) = &mut req.body {
@@ -203,6 +225,92 @@ pub fn set_token(req: &mut PreparedRequest, p: &Paging, token: &Token) {
             req.headers.push((p.request_key.clone(), token.text()));
         }
     }
+}
+
+/// S3's listings (rest-xml), which continue only while `IsTruncated` is true:
+/// ListObjectsV2 sends `continuation-token` from the answer's `NextContinuationToken`;
+/// ListObjects sends `marker` from `NextMarker`, or, since S3 gives that only with a
+/// delimiter, the last `Key` listed. (Its `Marker` element echoes the request, so the
+/// generic `Marker` convention would stop after the first page.)
+fn s3_paging(method: &Method) -> Option<Paging> {
+    let has = |name: &str| {
+        method
+            .params
+            .iter()
+            .any(|p| p.wire_name == name && p.location == ParamLocation::Query)
+    };
+    let (request_key, next, last_key) = if has("continuation-token") {
+        ("continuation-token", "NextContinuationToken", false)
+    } else if has("marker") {
+        ("marker", "NextMarker", true)
+    } else {
+        return None;
+    };
+    Some(Paging {
+        request_key: request_key.to_string(),
+        request_location: TokenLocation::Query,
+        request_token_type: None,
+        response: ResponseToken::S3 { next, last_key },
+    })
+}
+
+/// The next page of an S3 listing (see `s3_paging`). A truncated answer without a way to
+/// continue is an error: stopping there would return part of the bucket as if whole.
+fn s3_token(text: &str, next: &str, last_key: bool) -> Result<Option<Token>, String> {
+    let doc = xml::parse(text)?;
+    let root = doc.root_element();
+    let truncated = xml::child_text(root, "IsTruncated").is_some_and(|t| t.trim() == "true");
+    if !truncated {
+        return Ok(None);
+    }
+    if let Some(t) = xml::child_text(root, next).filter(|t| !t.trim().is_empty()) {
+        return Ok(Some(Token::Text(t)));
+    }
+    if last_key {
+        let last = root
+            .children()
+            .rev()
+            .find(|c| c.is_element() && c.tag_name().name() == "Contents")
+            .and_then(|c| xml::child_text(c, "Key"));
+        if let Some(key) = last.filter(|k| !k.is_empty()) {
+            return Ok(Some(Token::Text(key)));
+        }
+    }
+    Err(format!(
+        "the answer is truncated (IsTruncated) but gives no {next}{}",
+        if last_key { " and no last Key" } else { "" }
+    ))
+}
+
+/// The `rel="next"` target of a `Link` header (RFC 8288, as GitHub sends it), resolved
+/// against the URL of the request that got it. Whether it may be followed (same origin)
+/// is the pager's decision.
+pub fn link_next(header: &str, base: &str) -> Option<String> {
+    let mut rest = header;
+    while let Some(start) = rest.find('<') {
+        let after = &rest[start + 1..];
+        let end = after.find('>')?;
+        let target = &after[..end];
+        let params = after[end + 1..].split('<').next().unwrap_or("");
+        let is_next = params.split([';', ',']).any(|p| {
+            p.split_once('=').is_some_and(|(k, v)| {
+                k.trim().eq_ignore_ascii_case("rel")
+                    && v.trim()
+                        .trim_matches('"')
+                        .split_ascii_whitespace()
+                        .any(|r| r.eq_ignore_ascii_case("next"))
+            })
+        });
+        if is_next {
+            return url::Url::parse(base)
+                .ok()?
+                .join(target.trim())
+                .ok()
+                .map(String::from);
+        }
+        rest = &after[end + 1..];
+    }
+    None
 }
 
 #[cfg(test)]
@@ -333,5 +441,87 @@ mod tests {
         );
         let last = Answer::Xml("<R><nextToken/></R>".into());
         assert_eq!(next_token(&last, &convention("NextToken")).unwrap(), None);
+    }
+
+    fn s3(next: &'static str, last_key: bool) -> Paging {
+        Paging {
+            request_key: "marker".into(),
+            request_location: TokenLocation::Query,
+            request_token_type: None,
+            response: ResponseToken::S3 { next, last_key },
+        }
+    }
+
+    #[test]
+    fn s3_listings_continue_while_truncated() {
+        let v1 = |truncated: &str, next: &str| {
+            Answer::Xml(format!(
+                "<ListBucketResult><Name>b</Name><Marker></Marker>{next}<IsTruncated>{truncated}</IsTruncated>\
+                 <Contents><Key>a/1</Key></Contents><Contents><Key>a/2</Key></Contents></ListBucketResult>"
+            ))
+        };
+        // Without a delimiter S3 sends no NextMarker: the last key continues the listing.
+        assert_eq!(
+            next_token(&v1("true", ""), &s3("NextMarker", true)).unwrap(),
+            Some(Token::Text("a/2".into()))
+        );
+        assert_eq!(
+            next_token(
+                &v1("true", "<NextMarker>z</NextMarker>"),
+                &s3("NextMarker", true)
+            )
+            .unwrap(),
+            Some(Token::Text("z".into()))
+        );
+        assert_eq!(
+            next_token(&v1("false", ""), &s3("NextMarker", true)).unwrap(),
+            None
+        );
+        let v2 = Answer::Xml(
+            "<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>c2</NextContinuationToken></ListBucketResult>".into(),
+        );
+        assert_eq!(
+            next_token(&v2, &s3("NextContinuationToken", false)).unwrap(),
+            Some(Token::Text("c2".into()))
+        );
+        // Truncated with nothing to continue from: an error, not a silently short listing.
+        let broken = Answer::Xml(
+            "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>".into(),
+        );
+        assert!(next_token(&broken, &s3("NextContinuationToken", false)).is_err());
+    }
+
+    #[test]
+    fn link_headers_name_the_next_page() {
+        let base = "https://api.github.com/orgs/o/repos?per_page=2";
+        let gh = r#"<https://api.github.com/organizations/1/repos?per_page=2&page=2>; rel="next", <https://api.github.com/organizations/1/repos?per_page=2&page=5>; rel="last""#;
+        assert_eq!(
+            link_next(gh, base).as_deref(),
+            Some("https://api.github.com/organizations/1/repos?per_page=2&page=2")
+        );
+        // Order, spacing, several rel values and relative targets.
+        let other = r#"</repos?page=1>; rel="prev first",</repos?page=3>;rel=next"#;
+        assert_eq!(
+            link_next(other, base).as_deref(),
+            Some("https://api.github.com/repos?page=3")
+        );
+        assert_eq!(link_next(r#"<https://x/?p=9>; rel="last""#, base), None);
+        assert_eq!(link_next("garbage", base), None);
+        // The next request is the whole link; the pager checks its origin against the
+        // request's endpoint first, so another host never gets the credentials.
+        let link = Paging {
+            request_key: String::new(),
+            request_location: TokenLocation::Query,
+            request_token_type: None,
+            response: ResponseToken::LinkNext,
+        };
+        let mut req = request("https://api.github.com/orgs/o/repos");
+        let evil = link_next(r#"<https://evil.example/steal>; rel="next""#, &req.url).unwrap();
+        assert!(req.endpoint_allows(&evil).is_err());
+        let next = link_next(gh, &req.url).unwrap();
+        assert!(req.endpoint_allows(&next).is_ok());
+        set_token(&mut req, &link, &Token::Text(next.clone()));
+        assert_eq!(req.url, next);
+        assert_eq!(link_next("<unclosed; rel=next", base), None);
     }
 }

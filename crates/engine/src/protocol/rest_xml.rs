@@ -17,3 +17,63 @@ pub fn body_bytes(body: Option<&Value>, default_root: &str) -> Vec<u8> {
         Some(other) => xml::to_xml(default_root, other, &Value::Null).into_bytes(),
     }
 }
+
+/// S3 creates a bucket in us-east-1 unless the body names another region, and refuses a
+/// CreateBucket sent to another region's endpoint without one: the request's region fills
+/// `CreateBucketConfiguration.LocationConstraint` when the statement gives none.
+pub fn complete_create_bucket(
+    operation_id: &str,
+    region: Option<&str>,
+    body: &mut serde_json::Map<String, Value>,
+) {
+    let Some(region) = region.filter(|r| operation_id == "CreateBucket" && *r != "us-east-1")
+    else {
+        return;
+    };
+    let config = body
+        .entry("CreateBucketConfiguration")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Value::Object(config) = config {
+        config
+            .entry("LocationConstraint")
+            .or_insert_with(|| Value::String(region.to_string()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_bucket_outside_us_east_1_names_its_region() {
+        let mut body = serde_json::Map::new();
+        complete_create_bucket("CreateBucket", Some("eu-west-1"), &mut body);
+        assert_eq!(
+            Value::Object(body.clone()),
+            json!({"CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}})
+        );
+        assert_eq!(
+            String::from_utf8(body_bytes(Some(&Value::Object(body)), "Body")).unwrap(),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><CreateBucketConfiguration>\
+             <LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"
+        );
+        let mut east = serde_json::Map::new();
+        complete_create_bucket("CreateBucket", Some("us-east-1"), &mut east);
+        assert!(east.is_empty());
+        // What the statement gave wins.
+        let mut given = serde_json::Map::new();
+        given.insert(
+            "CreateBucketConfiguration".into(),
+            json!({"LocationConstraint": "eu-central-1"}),
+        );
+        complete_create_bucket("CreateBucket", Some("eu-west-1"), &mut given);
+        assert_eq!(
+            given["CreateBucketConfiguration"]["LocationConstraint"],
+            "eu-central-1"
+        );
+        let mut other = serde_json::Map::new();
+        complete_create_bucket("PutBucketTagging", Some("eu-west-1"), &mut other);
+        assert!(other.is_empty());
+    }
+}
