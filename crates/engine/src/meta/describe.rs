@@ -588,12 +588,15 @@ pub fn insert_columns(
     Ok(body)
 }
 
+/// Example values by property, and the properties that are free text.
+type GeneratedExample = (Map<String, Value>, Vec<String>);
+
 /// The generator's required example of a Cloud Control resource, and which of its
 /// properties are free text (shown as placeholders).
 fn generated_required(
     service: &Service,
     resource: &Resource,
-) -> Result<Option<(Map<String, Value>, Vec<String>)>, EngineError> {
+) -> Result<Option<GeneratedExample>, EngineError> {
     let (Some(name), Some(schemas)) = (
         resource.schema_name.as_ref(),
         service
