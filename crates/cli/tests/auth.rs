@@ -322,7 +322,7 @@ fn a_profile_with_role_arn_and_source_profile_signs_with_the_assumed_role() {
         ("HOME", home.path().to_str().unwrap()),
         ("AWS_CONFIG_FILE", config.to_str().unwrap()),
         ("AWS_PROFILE", "deploy"),
-        ("AWS_ENDPOINT_URL_STS", &moto.url()),
+        ("AWS_ENDPOINT_URL_STS", &moto.url),
     ]);
     run.ok();
     assert_eq!(requests.len(), 1);
@@ -356,7 +356,7 @@ fn web_identity_signs_with_the_role_from_assume_role_with_web_identity() {
         ("AWS_WEB_IDENTITY_TOKEN_FILE", token.to_str().unwrap()),
         ("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/eks-pod"),
         ("AWS_ROLE_SESSION_NAME", "pod-session"),
-        ("AWS_ENDPOINT_URL_STS", &moto.url()),
+        ("AWS_ENDPOINT_URL_STS", &moto.url),
     ]);
     run.ok();
     let akid = signed_key(&requests[0]);

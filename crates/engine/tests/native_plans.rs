@@ -54,7 +54,8 @@ fn literal(schema: &Value, name: &str) -> String {
 /// (column, SQL literal) for every parameter a statement must give the method.
 fn required(method: &Method) -> Vec<(String, String)> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for p in method.required_params() {
+    for name in method.missing_params(|_| false) {
+        let p = method.param(&name).expect("a required parameter is a parameter");
         out.insert(p.name.clone(), literal(&p.schema, &p.name));
     }
     if let Some(prop) = method.required_nested_object() {

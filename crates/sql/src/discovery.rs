@@ -287,9 +287,12 @@ fn view_shape_checked(ddl: &str) -> Result<ViewShape, SqlError> {
         },
         other => other,
     })?;
-    let Some(ast::Statement::Query(q)) = statements.into_iter().next() else {
+    let Some(ast::Statement::Query(mut q)) = statements.into_iter().next() else {
         return Err(SqlError::Unsupported("a view must be a SELECT".into()));
     };
+    if let SetExpr::Select(select) = q.body.as_mut() {
+        crate::view_params::rename_repeated_columns(&mut select.projection);
+    }
     let SetExpr::Select(select) = q.body.as_ref() else {
         return Err(SqlError::Unsupported(
             "a view must be a plain SELECT (no UNION or VALUES)".into(),

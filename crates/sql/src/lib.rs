@@ -26,6 +26,6 @@ pub use statement::{
 };
 pub use userobj::{UserStatement, USER_SCHEMA};
 pub use view_params::{
-    drop_bindings, instantiate_view, is_placeholder_text, statement_bindings, ParamBindings,
-    ViewInstance,
+    drop_bindings, instantiate_view, is_placeholder_text, rename_repeated_columns,
+    statement_bindings, ParamBindings, ViewInstance, REPEATED_COLUMN_SUFFIX,
 };

@@ -229,6 +229,7 @@ fn instantiate_checked(
     };
     let mut consumed = BTreeSet::new();
     if let SetExpr::Select(select) = q.body.as_mut() {
+        rename_repeated_columns(&mut select.projection);
         // The relations the view reads, with the name a conjunct may qualify columns by.
         let mut relations: Vec<(QualifiedName, Ident)> = Vec::new();
         for twj in &select.from {
@@ -292,6 +293,49 @@ fn instantiate_checked(
     })
 }
 
+/// The suffix a view column takes when its name repeats an earlier column's.
+pub const REPEATED_COLUMN_SUFFIX: &str = "_property";
+
+/// A view column whose name repeats an earlier one's, case-insensitively, is renamed
+/// `<name>_property` (`_property_2`, ... if that is taken too), so no column hides another:
+/// `awscc` views put `region` and `Identifier` first, and a resource property called
+/// `Region` or `Identifier` (Cognito::UserPoolResourceServer) would otherwise be shadowed
+/// (SQLite would call it `identifier:1`). Applied wherever a view's columns are known —
+/// when it is created and when it is described — so both agree.
+pub fn rename_repeated_columns(projection: &mut [ast::SelectItem]) {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for item in projection.iter_mut() {
+        let name = match item {
+            ast::SelectItem::ExprWithAlias { alias, .. } => alias.value.clone(),
+            ast::SelectItem::UnnamedExpr(e) => match column_name(e) {
+                Some(n) => n,
+                None => continue,
+            },
+            _ => continue,
+        };
+        if seen.insert(name.to_ascii_lowercase()) {
+            continue;
+        }
+        let mut renamed = format!("{name}{REPEATED_COLUMN_SUFFIX}");
+        let mut n = 2;
+        while seen.contains(&renamed.to_ascii_lowercase()) {
+            renamed = format!("{name}{REPEATED_COLUMN_SUFFIX}_{n}");
+            n += 1;
+        }
+        seen.insert(renamed.to_ascii_lowercase());
+        let expr = match std::mem::replace(item, ast::SelectItem::Wildcard(Default::default())) {
+            ast::SelectItem::ExprWithAlias { expr, .. } | ast::SelectItem::UnnamedExpr(expr) => {
+                expr
+            }
+            _ => unreachable!("only named columns are renamed"),
+        };
+        *item = ast::SelectItem::ExprWithAlias {
+            expr,
+            alias: Ident::new(renamed),
+        };
+    }
+}
+
 /// The statement without its bindings on `columns` (lower-cased): columns a view consumed
 /// that no relation of the statement has, which SQLite would otherwise reject.
 pub fn drop_bindings(sql: &str, columns: &BTreeSet<String>) -> Result<String, SqlError> {
@@ -351,6 +395,32 @@ mod tests {
 
     const LISTING: &str = "SELECT JSON_EXTRACT(Properties, '$.Arn') AS Arn FROM p.s.legacy \
         WHERE region = 'us-east-1' AND data__TypeName = 'T::Y::Pe'";
+
+    #[test]
+    fn a_column_repeating_an_earlier_name_is_renamed() {
+        let i = inst(
+            "SELECT region, Identifier, JSON_EXTRACT(Properties, '$.Identifier') as identifier, \
+             JSON_EXTRACT(Properties, '$.Region') as Region, JSON_EXTRACT(Properties, '$.X') as region_property \
+             FROM awscc.cloud_control.resource WHERE data__TypeName = 'T'",
+            "",
+        );
+        assert!(
+            i.sql.contains("'$.Identifier') AS identifier_property,"),
+            "{}",
+            i.sql
+        );
+        assert!(
+            i.sql.contains("'$.Region') AS Region_property,"),
+            "{}",
+            i.sql
+        );
+        assert!(
+            i.sql.contains("'$.X') AS region_property_property "),
+            "{}",
+            i.sql
+        );
+        assert!(i.sql.starts_with("SELECT region, Identifier,"), "{}", i.sql);
+    }
 
     #[test]
     fn defaults_stay_when_the_statement_says_nothing() {

@@ -13,6 +13,8 @@ const STARTUP: Duration = Duration::from_secs(60);
 pub struct Moto {
     child: Child,
     pub port: u16,
+    /// `http://127.0.0.1:<port>`, for `AWS_ENDPOINT_URL`.
+    pub url: String,
 }
 
 /// Starts `python3 -m moto.server` on 127.0.0.1 and waits until it answers.
@@ -32,7 +34,11 @@ pub fn start_moto() -> Moto {
         .unwrap_or_else(|e| {
             panic!("cannot start moto_server (python3 -m moto.server): {e}; install it with `python3 -m pip install 'moto[server]'`")
         });
-    let mut moto = Moto { child, port };
+    let mut moto = Moto {
+        child,
+        port,
+        url: format!("http://127.0.0.1:{port}"),
+    };
     let started = Instant::now();
     loop {
         if let Ok(Some(status)) = moto.child.try_wait() {
@@ -52,15 +58,32 @@ pub fn start_moto() -> Moto {
 }
 
 impl Moto {
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
     /// moto's whole state as JSON text (`/moto-api/data.json`): what it issued, e.g. the
     /// keys of assumed roles under `sts.AssumedRole`.
     pub fn data(&self) -> String {
         self.get("/moto-api/data.json")
             .expect("moto answers /moto-api/data.json")
+    }
+
+    /// Runs a Python script with boto3 pointed at this server (any keys; `region` is the
+    /// default region) and returns what it prints as JSON.
+    pub fn boto3(&self, script: &str) -> String {
+        let out = std::process::Command::new("python3")
+            .arg("-c")
+            .arg(format!("import boto3, json\n{script}"))
+            .env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "boto3 script failed:\n{script}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// The body of a GET answered 200, None otherwise.

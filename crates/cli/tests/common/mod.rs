@@ -107,6 +107,14 @@ pub fn emulator(registry: &Path, page_size: usize) -> Emulator {
     })
 }
 
+/// An emulator over `registry` with the rest of its configuration given.
+pub fn emulator_with(registry: &Path, config: EmulatorConfig) -> Emulator {
+    Emulator::start(EmulatorConfig {
+        registry_root: Some(registry.to_path_buf()),
+        ..config
+    })
+}
+
 /// Requests of one Cloud Control operation, in order.
 pub fn ops<'a>(journal: &'a [RecordedRequest], operation: &str) -> Vec<&'a RecordedRequest> {
     journal

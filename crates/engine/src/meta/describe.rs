@@ -500,6 +500,14 @@ pub fn insert_columns(
             .unwrap_or_default()
     };
     let cfn_required = list("required");
+    // The required properties' example values from the project's generator: what a
+    // template needs to be valid for its type. Free-text strings stay `{{ Name }}`
+    // placeholders (the reference pages' style, and a name is the user's to choose).
+    let generated = if required_only {
+        generated_required(service, resource)?
+    } else {
+        None
+    };
     let read_only = list("x-read-only-properties");
     let nested = matches!(m.translate, BodyTranslate::NaiveNested(_));
     let base_keys: Vec<String> = m
@@ -539,21 +547,62 @@ pub fn insert_columns(
         if matches!(p.location, ParamLocation::Body { .. }) && base_keys.contains(&p.wire_name) {
             continue;
         }
+        // The generator's example also holds the writable parts of the primary identifier,
+        // which a create cannot do without (S3::Bucket's BucketName).
         let required = p.required
             || (nested
                 && matches!(p.location, ParamLocation::BodyNested { .. })
-                && cfn_required.contains(&p.wire_name));
+                && (cfn_required.contains(&p.wire_name)
+                    || generated
+                        .as_ref()
+                        .is_some_and(|(values, _)| values.contains_key(&p.wire_name))));
         if required_only && !required {
             continue;
         }
+        let example = generated.as_ref().and_then(|(values, free_text)| {
+            values
+                .get(&p.wire_name)
+                .filter(|_| nested && !free_text.contains(&p.wire_name))
+                .cloned()
+        });
         body.push(InsertColumn {
             name: p.name.clone(),
-            sample: Some(sample(&p.name, &p.schema, 6)),
+            sample: Some(example.unwrap_or_else(|| sample(&p.name, &p.schema, 6))),
             expr: format!("{{{{ {} }}}}", p.name),
         });
     }
     body.extend(servers);
     Ok(body)
+}
+
+/// Example values by property, and the properties that are free text.
+type GeneratedExample = (Map<String, Value>, Vec<String>);
+
+/// The generator's required example of a Cloud Control resource, and which of its
+/// properties are free text (shown as placeholders).
+fn generated_required(
+    service: &Service,
+    resource: &Resource,
+) -> Result<Option<GeneratedExample>, EngineError> {
+    let (Some(name), Some(schemas)) = (
+        resource.schema_name.as_ref(),
+        service
+            .document()?
+            .pointer("/components/schemas")
+            .and_then(Value::as_object),
+    ) else {
+        return Ok(None);
+    };
+    let Some(schema) = stackql_examplegen::ResourceSchema::new(schemas, name) else {
+        return Ok(None);
+    };
+    let values = schema.required_example();
+    let free_text = values
+        .keys()
+        .filter(|k| schema.property_is_free_text(k))
+        .cloned()
+        .collect();
+    Ok(Some((values, free_text)))
 }
 
 /// The CloudFormation schema the resource names (`x-cfn-schema-name`), if the document has it.
