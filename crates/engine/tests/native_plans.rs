@@ -55,7 +55,9 @@ fn literal(schema: &Value, name: &str) -> String {
 fn required(method: &Method) -> Vec<(String, String)> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
     for name in method.missing_params(|_| false) {
-        let p = method.param(&name).expect("a required parameter is a parameter");
+        let p = method
+            .param(&name)
+            .expect("a required parameter is a parameter");
         out.insert(p.name.clone(), literal(&p.schema, &p.name));
     }
     if let Some(prop) = method.required_nested_object() {
