@@ -13,7 +13,6 @@ use crate::plan::request::{Intent, PreparedRequest};
 use crate::protocol::paging::{link_next, next_token, set_token, Paging, ResponseToken, Token};
 use crate::protocol::{self, Answer};
 use crate::session::ProgressEvent;
-use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
