@@ -99,9 +99,19 @@ pub struct Method {
     pub pagination: Option<Pagination>,
     /// Row columns from the response schema: (name, type, description).
     pub columns: Vec<(String, ColumnType, String)>,
+    /// Whether `region` is accepted and ignored when the method has none: only for AWS
+    /// services (a SigV4 signing name), where global services such as IAM are queried
+    /// with a region like every other; another provider has no region unless its
+    /// document declares one.
+    #[serde(default)]
+    pub accepts_ignored_region: bool,
 }
 
-/// The column a method without a `region` accepts and ignores (`Method::ignores_column`).
+/// The one column of rows that are not objects (StackQL's `column_anon`).
+pub const ANONYMOUS_COLUMN: &str = "column_anon";
+
+/// The column an AWS method without a `region` accepts and ignores
+/// (`Method::ignores_column`).
 pub const IGNORED_REGION: &str = "region";
 
 /// Header parameters that describe SigV4 itself: computed when signing, never columns.
@@ -284,13 +294,27 @@ impl Method {
         }
 
         let response = parse_response(doc, op, def);
-        let columns = schema::properties(&response.row_schema)
-            .into_iter()
-            .map(|(n, s)| {
-                let t = ColumnType::of(&s);
-                (n, t, text(&s, "description"))
-            })
-            .collect();
+        let mut columns: Vec<(String, ColumnType, String)> =
+            schema::properties(&response.row_schema)
+                .into_iter()
+                .map(|(n, s)| {
+                    let t = ColumnType::of(&s);
+                    (n, t, text(&s, "description"))
+                })
+                .collect();
+        // Rows that are not objects (a list of topic names, of `[week, additions,
+        // deletions]`) are one column, named as StackQL names it.
+        let scalar_rows = matches!(
+            response.row_schema.get("type").and_then(Value::as_str),
+            Some("string" | "integer" | "number" | "boolean" | "array")
+        );
+        if columns.is_empty() && scalar_rows {
+            columns.push((
+                ANONYMOUS_COLUMN.to_string(),
+                ColumnType::of(&response.row_schema),
+                text(&response.row_schema, "description"),
+            ));
+        }
         let pagination = config
             .and_then(|c| c.get("pagination"))
             .and_then(Pagination::parse)
@@ -312,6 +336,7 @@ impl Method {
             translate,
             pagination,
             columns,
+            accepts_ignored_region: service.signing_name.is_some(),
         })
     }
 
@@ -390,7 +415,9 @@ impl Method {
     /// adds `region = '...'` everywhere) run unchanged; the value never reaches the URL
     /// or the signature.
     pub fn ignores_column(&self, column: &str) -> bool {
-        column == IGNORED_REGION && self.param(IGNORED_REGION).is_none()
+        self.accepts_ignored_region
+            && column == IGNORED_REGION
+            && self.param(IGNORED_REGION).is_none()
     }
 }
 
@@ -539,8 +566,19 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
         .map(str::to_string);
     let object_path = object_key.as_deref().and_then(JsonPath::parse);
     let object_xpath = object_key.as_deref().and_then(XPath::parse);
-    let content = op
-        .pointer(&format!("/responses/{doc_key}/content"))
+    // A response may be a `$ref` to `#/components/responses/...` (GitHub's billing
+    // reports); followed a few levels, never in a loop.
+    let mut response = op
+        .get("responses")
+        .and_then(|r| r.get(doc_key));
+    for _ in 0..8 {
+        match response.and_then(|r| r.get("$ref")).and_then(Value::as_str) {
+            Some(reference) => response = schema::follow_ref(doc, reference),
+            None => break,
+        }
+    }
+    let content = response
+        .and_then(|r| r.get("content"))
         .and_then(Value::as_object);
     let raw = content
         .and_then(|c| {

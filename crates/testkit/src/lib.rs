@@ -63,6 +63,25 @@ pub fn aws_registry() -> TempRegistry {
     TempRegistry { dir }
 }
 
+/// A root holding the named providers of `../shared/registry-current` (e.g. `aws`,
+/// `github`), each linked whole (`src/<provider>` is a symlink; nothing is copied).
+pub fn current_registry(providers: &[&str]) -> TempRegistry {
+    let real = shared_dir().join("registry-current/src");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    for provider in providers {
+        let from = real.join(provider);
+        assert!(
+            from.is_dir(),
+            "{} is missing; the tests run against the registry-current snapshot there",
+            from.display()
+        );
+        symlink(&from, &src.join(provider));
+    }
+    TempRegistry { dir }
+}
+
 fn symlink(from: &Path, to: &Path) {
     std::os::unix::fs::symlink(from, to)
         .unwrap_or_else(|e| panic!("symlink {} -> {}: {e}", to.display(), from.display()));

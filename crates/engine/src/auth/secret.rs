@@ -49,7 +49,7 @@ pub(crate) fn token(provider: &str, auth: &TokenAuth, env: &EnvLookup) -> Result
         read_file(provider, kind, &path)?
     } else if let Some(path) = text(fields, "credentialsfilepath") {
         read_file(provider, kind, &path)?
-    } else if let Some(pair) = env_pair(fields, &var)? {
+    } else if let Some(pair) = env_pair(fields, &var, kind, provider)? {
         encode(&pair)
     } else if let Some(pair) = inline_pair(fields) {
         encode(&pair)
@@ -83,17 +83,24 @@ pub(crate) fn token(provider: &str, auth: &TokenAuth, env: &EnvLookup) -> Result
 fn env_pair(
     fields: &serde_json::Map<String, serde_json::Value>,
     var: &dyn Fn(&str, &str) -> Result<String, String>,
+    kind: &str,
+    provider: &str,
 ) -> Result<Option<String>, String> {
     for (user_field, pass_field) in [
         ("username_var", "password_var"),
         ("api_key_var", "api_secret_var"),
     ] {
         if let (Some(u), Some(p)) = (text(fields, user_field), text(fields, pass_field)) {
-            return Ok(Some(format!(
-                "{}:{}",
-                var(user_field, &u)?,
-                var(pass_field, &p)?
-            )));
+            return match (var(user_field, &u), var(pass_field, &p)) {
+                (Ok(user), Ok(pass)) => Ok(Some(format!("{user}:{pass}"))),
+                (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+                // Both unset: say so at once rather than one fix at a time.
+                (Err(_), Err(_)) => Err(format!(
+                    "environment variables {u} and {p} are not set (named by {user_field} \
+                     and {pass_field} in the {} authentication of provider '{}')",
+                    kind, provider
+                )),
+            };
         }
     }
     Ok(None)

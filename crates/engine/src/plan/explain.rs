@@ -1,10 +1,12 @@
 //! `EXPLAIN <statement>`: the API calls a statement would make, without sending any.
 //! Queries run in SQLite with provider tables that record their calls and return no rows;
 //! calls that depend on rows of another table (a join's inner side) cannot be counted
-//! before those rows exist, and are listed as "per joined row".
+//! before those rows exist, and are listed as "per joined row". The `region` column is
+//! shown when an AWS service is involved; other providers have no regions.
 
 use crate::error::EngineError;
 use crate::plan::request::PreparedRequest;
+use crate::protocol::paging::{Paging, ResponseToken};
 use crate::write::mutation;
 use crate::{Engine, Outcome};
 use stackql_output::{Cell, ResultSet};
@@ -19,6 +21,8 @@ const COLUMNS: &[&str] = &[
     "pages",
     "note",
 ];
+/// Where `region` is in `COLUMNS`.
+const REGION_COLUMN: usize = 2;
 
 pub fn run(engine: &mut Engine, statement: Statement) -> Result<ResultSet, EngineError> {
     engine.ctx.with_state(|s| s.explain = true);
@@ -39,6 +43,7 @@ fn explain_inner(engine: &mut Engine, statement: Statement) -> Result<ResultSet,
                 .with_state(|s| (std::mem::take(&mut s.explained), s.planning.clone()));
             let mut rows: Vec<Vec<Cell>> = Vec::new();
             let mut called_tables = std::collections::BTreeSet::new();
+            let mut regional = plans.iter().any(|p| is_aws(&p.req));
             for plan in &plans {
                 called_tables.insert(
                     plan.req
@@ -47,13 +52,13 @@ fn explain_inner(engine: &mut Engine, statement: Statement) -> Result<ResultSet,
                         .map(|(t, _)| t.to_string())
                         .unwrap_or_default(),
                 );
-                let paged = plan.paging.is_some();
-                push_grouped(&mut rows, &plan.req, paged, "");
+                push_grouped(&mut rows, &plan.req, plan.paging.as_ref(), "");
             }
             for (table, rec) in &planning {
                 if let (true, Some(method), false) =
                     (rec.usable, &rec.method, called_tables.contains(table))
                 {
+                    regional |= table_is_aws(engine, table);
                     rows.push(vec![
                         Cell::Text(format!("{table}.{method}")),
                         Cell::Null,
@@ -67,7 +72,7 @@ fn explain_inner(engine: &mut Engine, statement: Statement) -> Result<ResultSet,
                     ]);
                 }
             }
-            Ok(result(rows))
+            Ok(result(rows, regional))
         }
         Statement::Explain(inner) => explain_inner(engine, *inner),
         other => match mutation::run(engine, other)? {
@@ -83,13 +88,49 @@ fn explain_inner(engine: &mut Engine, statement: Statement) -> Result<ResultSet,
 pub fn requests_result(requests: &[PreparedRequest], note: &str) -> ResultSet {
     let mut rows = Vec::new();
     for r in requests {
-        push_grouped(&mut rows, r, false, note);
+        push_grouped(&mut rows, r, None, note);
     }
-    result(rows)
+    result(rows, requests.iter().any(is_aws))
+}
+
+/// A request to an AWS service (SigV4-signed), whose calls have a region.
+fn is_aws(req: &PreparedRequest) -> bool {
+    req.signing_service.is_some() || req.region.is_some()
+}
+
+/// Whether `provider.service.resource` is a table of an AWS service.
+fn table_is_aws(engine: &Engine, table: &str) -> bool {
+    let mut parts = table.trim_matches('"').splitn(3, '.');
+    let (Some(p), Some(s), Some(r)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    engine
+        .ctx
+        .registry
+        .resource(p, s, r)
+        .is_ok_and(|(service, _)| service.signing_name.is_some())
+}
+
+/// The `pages` cell: one page, or every page followed by the rule the document declares.
+fn pages_text(paging: Option<&Paging>) -> String {
+    let follows = match paging.map(|p| &p.response) {
+        None => return "1".into(),
+        // Declared in a way this client does not read: the first page only.
+        Some(ResponseToken::Unread) => return "1 (its pagination token is not read)".into(),
+        Some(ResponseToken::Field(key) | ResponseToken::Convention(key)) => key.clone(),
+        Some(ResponseToken::S3 { next, .. }) => format!("{next} while IsTruncated"),
+        Some(ResponseToken::LinkNext) => "the Link header's rel=\"next\"".into(),
+    };
+    format!("unknown (follows {follows})")
 }
 
 /// Identical calls (same method, region and parameters) are one row with a count.
-fn push_grouped(rows: &mut Vec<Vec<Cell>>, req: &PreparedRequest, paged: bool, note: &str) {
+fn push_grouped(
+    rows: &mut Vec<Vec<Cell>>,
+    req: &PreparedRequest,
+    paging: Option<&Paging>,
+    note: &str,
+) {
     let method = Cell::Text(req.label.clone());
     let region = req.region.clone().map(Cell::Text).unwrap_or(Cell::Null);
     let params = Cell::Text(req.params.join(", "));
@@ -109,11 +150,7 @@ fn push_grouped(rows: &mut Vec<Vec<Cell>>, req: &PreparedRequest, paged: bool, n
         region,
         params,
         Cell::Integer(1),
-        Cell::Text(if paged {
-            "unknown (follows NextToken)".into()
-        } else {
-            "1".into()
-        }),
+        Cell::Text(pages_text(paging)),
         Cell::Text(note.to_string()),
     ]);
 }
@@ -129,9 +166,15 @@ fn http_target(req: &PreparedRequest) -> String {
     format!("{} {target}", req.method)
 }
 
-fn result(rows: Vec<Vec<Cell>>) -> ResultSet {
-    ResultSet {
-        columns: COLUMNS.iter().map(|c| c.to_string()).collect(),
-        rows,
+/// The result set; without `regional` the `region` column is left out.
+fn result(mut rows: Vec<Vec<Cell>>, regional: bool) -> ResultSet {
+    let mut columns: Vec<String> = COLUMNS.iter().map(|c| c.to_string()).collect();
+    if !regional {
+        let at = REGION_COLUMN;
+        columns.remove(at);
+        for row in &mut rows {
+            row.remove(at);
+        }
     }
+    ResultSet { columns, rows }
 }

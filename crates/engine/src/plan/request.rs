@@ -77,6 +77,29 @@ impl PreparedRequest {
 pub trait EndpointResolver: Send + Sync {
     /// A base URL (scheme, host, port) replacing the registry server for `signing_service`.
     fn endpoint_for(&self, signing_service: &str) -> Option<String>;
+    /// A base URL replacing the registry servers of every service of `provider`, with the
+    /// name of the setting that gave it (for errors). Only an explicit setting naming the
+    /// provider: credentials go to the provider's own endpoint or to this.
+    fn endpoint_for_provider(&self, _provider: &str) -> Option<(String, String)> {
+        None
+    }
+}
+
+/// The variable overriding every endpoint of a provider: `STACKQL_ENDPOINT_URL_GITHUB` for
+/// `github` (upper case, anything but letters and digits as `_`). Our own; Go StackQL has
+/// none (COMPATIBILITY.md).
+pub fn provider_endpoint_var(provider: &str) -> String {
+    let id: String = provider
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("STACKQL_ENDPOINT_URL_{id}")
 }
 
 /// The AWS SDK convention: `AWS_ENDPOINT_URL_<SERVICE_ID>` first, then `AWS_ENDPOINT_URL`.
@@ -94,6 +117,12 @@ impl EndpointResolver for EnvEndpoints {
         (self.lookup)(&format!("AWS_ENDPOINT_URL_{service_id}"))
             .or_else(|| (self.lookup)("AWS_ENDPOINT_URL"))
             .filter(|v| !v.trim().is_empty())
+    }
+    fn endpoint_for_provider(&self, provider: &str) -> Option<(String, String)> {
+        let var = provider_endpoint_var(provider);
+        (self.lookup)(&var)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (v, var))
     }
 }
 
@@ -222,13 +251,16 @@ pub fn build_request(
     }
     let region = server_values.get("region").cloned();
     let signing_service = service.signing_name.clone();
-    let (base, endpoint, path) = match signing_service
+    // The AWS SDK variables for AWS services, else the provider's own override.
+    let over = signing_service
         .as_deref()
         .and_then(|s| endpoints.endpoint_for(s))
-    {
-        Some(over) => {
+        .map(|url| (url, "AWS_ENDPOINT_URL".to_string()))
+        .or_else(|| endpoints.endpoint_for_provider(&service.provider));
+    let (base, endpoint, path) = match over {
+        Some((over, var)) => {
             let origin = Origin::of_url(&over).map_err(|e| {
-                format!("{label}: the endpoint override (AWS_ENDPOINT_URL) is unusable: {e}")
+                format!("{label}: the endpoint override ({var}) is unusable: {e}")
             })?;
             let path = path_style(server, &server_values, &path);
             (over, origin, path)

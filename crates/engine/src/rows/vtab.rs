@@ -21,7 +21,9 @@ use rusqlite::vtab::{
 };
 use rusqlite::Error as SqliteError;
 use serde_json::Value;
-use stackql_registry::{Method, ParamLocation, Resource, Service, SqlVerb, IGNORED_REGION};
+use stackql_registry::{
+    Method, ParamLocation, Resource, Service, SqlVerb, ANONYMOUS_COLUMN, IGNORED_REGION,
+};
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::ffi::{c_int, CStr, CString};
@@ -599,6 +601,10 @@ fn to_row(item: &Value, columns: &[String], combo: &[(String, SqlValue)]) -> Vec
     columns
         .iter()
         .map(|c| match item.get(c).or_else(|| field_any_case(item, c)) {
+            // A row that is not an object is the anonymous column's value.
+            _ if c == ANONYMOUS_COLUMN && !item.is_object() && !item.is_null() => {
+                json_to_sql(item)
+            }
             Some(v) if !v.is_null() => json_to_sql(v),
             _ => combo
                 .iter()
