@@ -303,7 +303,11 @@ fn orgs_join_repos_with_an_aggregate() {
             .iter()
             .any(|r| r.target.starts_with("/orgs/empty-org/repos")),
         "{:?}",
-        server.requests().iter().map(|r| &r.target).collect::<Vec<_>>()
+        server
+            .requests()
+            .iter()
+            .map(|r| &r.target)
+            .collect::<Vec<_>>()
     );
 }
 
@@ -341,7 +345,10 @@ fn issues_join_repos_and_group_by_state() {
     let issue_pages = server
         .requests()
         .iter()
-        .filter(|r| r.target.starts_with(&format!("/repos/{ORG}/repo-007/issues")))
+        .filter(|r| {
+            r.target
+                .starts_with(&format!("/repos/{ORG}/repo-007/issues"))
+        })
         .count();
     assert_eq!(issue_pages, 3);
 }
@@ -378,7 +385,9 @@ fn explain_names_the_link_header_and_no_region() {
         &reg,
         &server,
         good(),
-        &format!("SELECT name FROM github.repos.repos WHERE org = '{ORG}' AND region = 'us-east-1'"),
+        &format!(
+            "SELECT name FROM github.repos.repos WHERE org = '{ORG}' AND region = 'us-east-1'"
+        ),
     );
     assert_ne!(refused.code, 0, "{}", refused.stdout);
     assert!(refused.stderr.contains("region"), "{}", refused.stderr);
@@ -410,12 +419,18 @@ fn bad_credentials_fail_loudly_with_githubs_message_and_no_secret() {
     assert!(run.stderr.contains("Bad credentials"), "{}", run.stderr);
     assert!(run.stderr.contains("401"), "{}", run.stderr);
     assert!(!run.stderr.contains("wrong-password"), "{}", run.stderr);
-    assert!(run.stdout.trim().is_empty() || run.stdout.trim() == "[]", "{}", run.stdout);
+    assert!(
+        run.stdout.trim().is_empty() || run.stdout.trim() == "[]",
+        "{}",
+        run.stdout
+    );
     assert_no_secret(&run);
     // A 401 is not retried: one request.
     assert_eq!(server.requests().len(), 1);
     // The request carried basic credentials, not something else.
-    let sent = server.requests()[0].header("authorization").map(str::to_string);
+    let sent = server.requests()[0]
+        .header("authorization")
+        .map(str::to_string);
     assert!(sent.is_some_and(|a| a.starts_with("Basic ")));
     // Another error body is decoded the same way: status and GitHub's message.
     let run = exec(
@@ -461,8 +476,16 @@ fn missing_variables_are_named_and_nothing_is_sent() {
         &format!("SELECT name FROM github.repos.repos WHERE org = '{ORG}'"),
     );
     assert_ne!(run.code, 0);
-    assert!(run.stderr.contains("STACKQL_GITHUB_PASSWORD"), "{}", run.stderr);
-    assert!(!run.stderr.contains("STACKQL_GITHUB_USERNAME is not set"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("STACKQL_GITHUB_PASSWORD"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("STACKQL_GITHUB_USERNAME is not set"),
+        "{}",
+        run.stderr
+    );
     assert!(server.requests().is_empty(), "sent without credentials");
     assert!(!run.stderr.contains(USER), "{}", run.stderr);
 }

@@ -158,7 +158,12 @@ fn rows_of(engine: &mut Engine, sql: &str) -> Result<usize, String> {
 }
 
 /// Why `table` does not plan, or None when its EXPLAIN and DESCRIBE both work.
-fn failure(engine: &mut Engine, provider: &str, table: &str, resource: &Resource) -> Option<String> {
+fn failure(
+    engine: &mut Engine,
+    provider: &str,
+    table: &str,
+    resource: &Resource,
+) -> Option<String> {
     let Some(sql) = select_sql(provider, table, resource) else {
         return Some(NO_SELECT.into());
     };
@@ -214,9 +219,14 @@ fn every_current_resource_plans_a_select_and_describes() {
                     continue;
                 };
                 let exception = EXCEPTIONS.iter().find(|(k, _)| *k == table);
-                match (failure(&mut engine, provider_name, &table, &resource), exception) {
+                match (
+                    failure(&mut engine, provider_name, &table, &resource),
+                    exception,
+                ) {
                     (None, None) => *planned.entry(provider_name).or_default() += 1,
-                    (None, Some(_)) => failures.push(format!("{table}: plans now; drop its exception")),
+                    (None, Some(_)) => {
+                        failures.push(format!("{table}: plans now; drop its exception"))
+                    }
                     (Some(_), Some(_)) => excepted.push(table),
                     (Some(why), None) if why == NO_SELECT => {
                         // The document offers no way to read it: a SELECT must say so.
@@ -257,8 +267,14 @@ fn every_current_resource_plans_a_select_and_describes() {
     assert!(unused.is_empty(), "exceptions of no resource: {unused:?}");
     // Thousands of resources; far fewer means they stopped being found, not that they plan.
     // (5,919 aws and 428 github resources in the snapshot of 2026.)
-    assert!(planned.get("aws").copied().unwrap_or(0) > 5000, "{planned:?}");
-    assert!(planned.get("github").copied().unwrap_or(0) > 350, "{planned:?}");
+    assert!(
+        planned.get("aws").copied().unwrap_or(0) > 5000,
+        "{planned:?}"
+    );
+    assert!(
+        planned.get("github").copied().unwrap_or(0) > 350,
+        "{planned:?}"
+    );
     // The check can fail: a statement missing its required parameter does not plan.
     let missing = rows_of(
         &mut engine,

@@ -568,9 +568,7 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
     let object_xpath = object_key.as_deref().and_then(XPath::parse);
     // A response may be a `$ref` to `#/components/responses/...` (GitHub's billing
     // reports); followed a few levels, never in a loop.
-    let mut response = op
-        .get("responses")
-        .and_then(|r| r.get(doc_key));
+    let mut response = op.get("responses").and_then(|r| r.get(doc_key));
     for _ in 0..8 {
         match response.and_then(|r| r.get("$ref")).and_then(Value::as_str) {
             Some(reference) => response = schema::follow_ref(doc, reference),

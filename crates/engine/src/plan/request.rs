@@ -259,9 +259,8 @@ pub fn build_request(
         .or_else(|| endpoints.endpoint_for_provider(&service.provider));
     let (base, endpoint, path) = match over {
         Some((over, var)) => {
-            let origin = Origin::of_url(&over).map_err(|e| {
-                format!("{label}: the endpoint override ({var}) is unusable: {e}")
-            })?;
+            let origin = Origin::of_url(&over)
+                .map_err(|e| format!("{label}: the endpoint override ({var}) is unusable: {e}"))?;
             let path = path_style(server, &server_values, &path);
             (over, origin, path)
         }

@@ -602,9 +602,7 @@ fn to_row(item: &Value, columns: &[String], combo: &[(String, SqlValue)]) -> Vec
         .iter()
         .map(|c| match item.get(c).or_else(|| field_any_case(item, c)) {
             // A row that is not an object is the anonymous column's value.
-            _ if c == ANONYMOUS_COLUMN && !item.is_object() && !item.is_null() => {
-                json_to_sql(item)
-            }
+            _ if c == ANONYMOUS_COLUMN && !item.is_object() && !item.is_null() => json_to_sql(item),
             Some(v) if !v.is_null() => json_to_sql(v),
             _ => combo
                 .iter()
