@@ -48,11 +48,21 @@ pub struct Param {
     pub required: bool,
     pub schema: Value,
     pub description: String,
+    /// Other column names that supply this parameter: with `request.nativeCasing`, the
+    /// snake_case form of the wire name (`queue_url` for `QueueUrl`), as StackQL accepts it.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 impl Param {
     pub fn column_type(&self) -> ColumnType {
         ColumnType::of(&self.schema)
+    }
+
+    /// Whether a statement's `column` supplies this parameter: its name or one of its
+    /// aliases.
+    pub fn answers_to(&self, column: &str) -> bool {
+        self.name == column || self.aliases.iter().any(|a| a == column)
     }
 }
 
@@ -99,6 +109,14 @@ pub struct Method {
     pub pagination: Option<Pagination>,
     /// Row columns from the response schema: (name, type, description).
     pub columns: Vec<(String, ColumnType, String)>,
+    /// Columns named otherwise than the response field they show: (column, field). With
+    /// provider.yaml `config.snake_case_aliases`, `UserName` is the column `user_name`.
+    #[serde(default)]
+    pub renamed_columns: Vec<(String, String)>,
+    /// `request.nativeCasing` (`pascal`, `camel`): how the service spells the names users
+    /// may also write in snake_case.
+    #[serde(default)]
+    pub native_casing: Option<String>,
 }
 
 /// The column a method without a `region` accepts and ignores (`Method::ignores_column`).
@@ -217,6 +235,7 @@ impl Method {
                 required,
                 schema: schema_v,
                 description: text(&p, "description"),
+                aliases: Vec::new(),
             });
         }
 
@@ -268,8 +287,11 @@ impl Method {
         };
         // Server variables (`region`) are columns of every resource and always required:
         // StackQL users supply them in WHERE; a silent default region would hide mistakes.
+        // A variable the URL has no place for (`region` of IAM's global endpoint) is no
+        // parameter: a `region` column is then accepted and ignored (`ignores_column`) and
+        // the request is signed for us-east-1, as AWS wants for global endpoints.
         if let Some(server) = servers.first() {
-            for var in server.variables.keys() {
+            for var in server.variables.keys().filter(|v| server.uses(v)) {
                 if !params.iter().any(|p| &p.name == var) {
                     params.push(Param {
                         name: var.clone(),
@@ -278,19 +300,42 @@ impl Method {
                         required: true,
                         schema: serde_json::json!({"type": "string"}),
                         description: format!("{} region.", provider_display(&service.provider)),
+                        aliases: Vec::new(),
                     });
                 }
             }
         }
 
+        let native_casing = def
+            .pointer("/request/nativeCasing")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        if native_casing.is_some() {
+            add_snake_aliases(&mut params);
+        }
+
         let response = parse_response(doc, op, def);
-        let columns = schema::properties(&response.row_schema)
-            .into_iter()
-            .map(|(n, s)| {
-                let t = ColumnType::of(&s);
-                (n, t, text(&s, "description"))
-            })
-            .collect();
+        let mut columns: Vec<(String, ColumnType, String)> = Vec::new();
+        let mut renamed_columns = Vec::new();
+        for (field, s) in schema::properties(&response.row_schema) {
+            let name = if service.snake_case_columns {
+                crate::casing::to_snake(&field)
+            } else {
+                field.clone()
+            };
+            // Two fields of one snake form: the first keeps the name, as StackQL's map would.
+            if columns
+                .iter()
+                .any(|(n, _, _)| n.eq_ignore_ascii_case(&name))
+            {
+                continue;
+            }
+            if name != field {
+                renamed_columns.push((name.clone(), field));
+            }
+            columns.push((name, ColumnType::of(&s), text(&s, "description")));
+        }
         let pagination = config
             .and_then(|c| c.get("pagination"))
             .and_then(Pagination::parse)
@@ -312,7 +357,17 @@ impl Method {
             translate,
             pagination,
             columns,
+            renamed_columns,
+            native_casing,
         })
+    }
+
+    /// The response field a row column shows (itself unless the column was renamed).
+    pub fn field_of<'a>(&'a self, column: &'a str) -> &'a str {
+        self.renamed_columns
+            .iter()
+            .find(|(c, _)| c == column)
+            .map_or(column, |(_, f)| f.as_str())
     }
 
     /// The required parameters (those `request.base` fills are not required), by column
@@ -380,8 +435,12 @@ impl Method {
         crate::service::server_among(&self.servers, values)
     }
 
+    /// The parameter a statement's `column` supplies: by name, else by alias.
     pub fn param(&self, column: &str) -> Option<&Param> {
-        self.params.iter().find(|p| p.name == column)
+        self.params
+            .iter()
+            .find(|p| p.name == column)
+            .or_else(|| self.params.iter().find(|p| p.answers_to(column)))
     }
 
     /// Whether `column` is `region` on a method that has no use for one (its server has no
@@ -471,6 +530,7 @@ fn add_body_params(params: &mut Vec<Param>, req: &RequestSpec, translate: &BodyT
                             required: nested_required.contains(&nf),
                             description: text(&ns, "description"),
                             schema: ns,
+                            aliases: Vec::new(),
                         },
                     );
                 }
@@ -492,6 +552,7 @@ fn add_body_params(params: &mut Vec<Param>, req: &RequestSpec, translate: &BodyT
                         required: is_required,
                         description: text(&prop_schema, "description"),
                         schema: prop_schema,
+                        aliases: Vec::new(),
                     },
                 );
             }
@@ -515,6 +576,26 @@ fn nested_property_names(req: &RequestSpec, translate: &BodyTranslate) -> Vec<St
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `request.nativeCasing`: each parameter also answers to the snake_case form of its name
+/// (StackQL's native-casing parameter set), unless that form is another parameter's name.
+fn add_snake_aliases(params: &mut [Param]) {
+    let names: Vec<String> = params.iter().map(|p| p.name.to_ascii_lowercase()).collect();
+    let mut taken: Vec<String> = Vec::new();
+    for p in params.iter_mut() {
+        let snake = crate::casing::to_snake(&p.name);
+        let lower = snake.to_ascii_lowercase();
+        if snake == p.name || taken.contains(&lower) {
+            continue;
+        }
+        // A form differing only in case is the same SQLite column: accepted, not declared.
+        if lower != p.name.to_ascii_lowercase() && names.contains(&lower) {
+            continue;
+        }
+        taken.push(lower);
+        p.aliases.push(snake);
+    }
 }
 
 /// A body field and a query/path parameter of the same column name: the first one declared wins.

@@ -208,6 +208,9 @@ pub fn build_request(
         None => body,
     };
 
+    if matches!(service.protocol, WireProtocol::AwsJson { .. }) {
+        path = crate::protocol::json::aws_json_path(&path);
+    }
     let server = choose_server(label, method, &server_raw)?;
     // Every value is checked against the server it fills before it is substituted.
     let mut server_values = BTreeMap::new();
@@ -215,7 +218,7 @@ pub fn build_request(
         let text = check_variable(label, column, var, value, server)?;
         server_values.insert(var.clone(), text);
     }
-    for var in server.variables.keys() {
+    for var in server.variables.keys().filter(|v| server.uses(v)) {
         if !server_values.contains_key(var) {
             return Err(format!("{label}: missing server variable {var}"));
         }
