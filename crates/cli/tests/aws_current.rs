@@ -167,24 +167,35 @@ fn s3_buckets_are_created_in_their_region_and_deleted() {
 #[test]
 fn lambda_functions_match_boto3() {
     let w = World::start();
-    w.moto.boto3(
-        "import io, zipfile\n\
+    // The role and the zip (base64, as the JSON body carries it) for the functions.
+    let made: Vec<String> = serde_json::from_str(&w.moto.boto3(
+        "import io, zipfile, base64\n\
          role = boto3.client('iam').create_role(RoleName='fn', AssumeRolePolicyDocument='{}')['Role']['Arn']\n\
          b = io.BytesIO()\n\
          with zipfile.ZipFile(b, 'w') as z: z.writestr('h.py', 'def h(e, c): return 1')\n\
          for n in ['one', 'two']:\n    \
-             boto3.client('lambda').create_function(FunctionName=n, Runtime='python3.12', Role=role, Handler='h.h', Code={'ZipFile': b.getvalue()})",
-    );
-    // ListFunctions (rest-json GET, `$.Functions`).
+             boto3.client('lambda').create_function(FunctionName=n, Runtime='python3.12', Role=role, Handler='h.h', Code={'ZipFile': b.getvalue()})\n\
+         print(json.dumps([role, base64.b64encode(b.getvalue()).decode()]))",
+    ))
+    .unwrap();
+    // CreateFunction: a rest-json POST whose body holds the snake_case columns' fields.
+    w.exec(&format!(
+        "INSERT INTO aws.lambda.functions (function_name, runtime, role, handler, code, region) \
+         SELECT 'three', 'python3.12', '{}', 'h.h', '{{\"ZipFile\": \"{}\"}}', 'us-east-1'",
+        made[0], made[1]
+    ));
+    // ListFunctions (rest-json GET, `$.Functions`), one function a page: `max_items` is the
+    // `MaxItems` query parameter, and every page is followed by `Marker`.
     let ours = w.table(
-        "SELECT function_name, function_arn, runtime, handler FROM aws.lambda.functions WHERE region = 'us-east-1'",
+        "SELECT function_name, function_arn, runtime, handler FROM aws.lambda.functions \
+         WHERE region = 'us-east-1' AND max_items = 1",
         &["function_name", "function_arn", "runtime", "handler"],
     );
     let boto = w.boto_table(
         "print(json.dumps([[f['FunctionName'], f['FunctionArn'], f['Runtime'], f['Handler']] for f in boto3.client('lambda').list_functions()['Functions']]))",
     );
     assert_eq!(ours, boto);
-    assert_eq!(ours.len(), 2);
+    assert_eq!(ours.len(), 3);
     // GetFunction: the name goes into the path.
     let one = w.rows(
         "SELECT function_name, configuration FROM aws.lambda.functions WHERE region = 'us-east-1' AND function_name = 'one'",
@@ -198,6 +209,14 @@ fn lambda_functions_match_boto3() {
         .map(|r| r[1].clone())
         .unwrap();
     assert_eq!(config["FunctionArn"], arn.as_str());
+
+    w.exec(
+        "DELETE FROM aws.lambda.functions WHERE region = 'us-east-1' AND function_name = 'three'",
+    );
+    let names = w.boto_table(
+        "print(json.dumps([[f['FunctionName']] for f in boto3.client('lambda').list_functions()['Functions']]))",
+    );
+    assert_eq!(names, set(&[&["one"], &["two"]]));
 }
 
 #[test]
@@ -414,4 +433,23 @@ fn a_write_without_a_client_token_is_sent_once_on_a_500() {
     .ok();
     assert_eq!(server.requests().len(), 2);
     assert!(run.stdout.contains("http://q/1/x"), "{}", run.stdout);
+}
+
+#[test]
+fn route53_hosted_zones_are_created_and_deleted() {
+    let w = World::start();
+    // Route 53 is rest-xml and global: the body is XML, no region is needed.
+    w.exec(
+        "INSERT INTO aws.route53.hosted_zones (name, caller_reference) SELECT 'example.com', 'ref-1'",
+    );
+    let zones = "print(json.dumps([[z['Id'].split('/')[-1], z['Name'], z['CallerReference']] for z in boto3.client('route53').list_hosted_zones()['HostedZones']]))";
+    let listed = w.boto_table(zones);
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let zone = listed.iter().next().unwrap().clone();
+    assert_eq!(zone[1..], ["example.com.".to_string(), "ref-1".to_string()]);
+    w.exec(&format!(
+        "DELETE FROM aws.route53.hosted_zones WHERE id = '{}'",
+        zone[0]
+    ));
+    assert!(w.boto_table(zones).is_empty());
 }

@@ -430,7 +430,7 @@ fn native_casing_parameters_answer_to_their_snake_case_form() {
     assert_eq!(list.param("name").unwrap().name, "Name");
     assert!(list.param("vpcid").is_none());
     assert_eq!(
-        list.missing_params(|p| p.answers_to("vpc_id")),
+        list.missing_params(|p| p.answers_to("vpc_id") || p.answers_to("region")),
         Vec::<String>::new()
     );
     assert_eq!(list.missing_params(|_| false), ["VPCId", "region"]);

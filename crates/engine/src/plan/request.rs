@@ -273,6 +273,9 @@ pub fn build_request(
         );
     }
     let retry_safe = intent == Intent::Read || body.contains_key("ClientToken");
+    if let (WireProtocol::RestXml, Some(spec)) = (service.protocol, &method.request) {
+        crate::protocol::rest_xml::enclose(&method.operation_id, &spec.schema, &mut body);
+    }
     let body = if service.protocol.is_query() {
         // The query protocol has no JSON body: its fields join the form, flattened by the
         // request schema, and the form is the body (`protocol::encode`).
