@@ -129,6 +129,15 @@ struct ProviderFile {
     snake_case_aliases: bool,
 }
 
+/// What a provider's cache entry gives back: its version, service index, `config.auth` and
+/// the `config` options its services are parsed with.
+pub(crate) type ProviderFacts = (
+    String,
+    BTreeMap<String, ServiceEntry>,
+    Option<Value>,
+    ServiceOptions,
+);
+
 impl Cache {
     pub(crate) fn new(cache_dir: &Path) -> Cache {
         Cache {
@@ -150,16 +159,7 @@ impl Cache {
             .join(format!("{label}-{h:016x}.{ext}"))
     }
 
-    pub(crate) fn load_provider(
-        &self,
-        provider: &str,
-        stamp: &Stamp,
-    ) -> Option<(
-        String,
-        BTreeMap<String, ServiceEntry>,
-        Option<Value>,
-        ServiceOptions,
-    )> {
+    pub(crate) fn load_provider(&self, provider: &str, stamp: &Stamp) -> Option<ProviderFacts> {
         let path = self.file_for(provider, "provider", &stamp.path, "json");
         let bytes = std::fs::read(path).ok()?;
         let file: ProviderFile = serde_json::from_slice(&bytes).ok()?;

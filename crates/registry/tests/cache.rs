@@ -411,10 +411,6 @@ fn native_casing_parameters_answer_to_their_snake_case_form() {
                 "      operationId: ListThings\n      parameters:\n        - {name: MaxItems, in: query, schema: {type: integer}}\n        - {name: VPCId, in: query, required: true, schema: {type: string}}\n        - {name: Name, in: query, schema: {type: string}}\n",
             )
             .replace(
-                "            mediaType: application/json\n            objectKey",
-                "            mediaType: application/json\n            objectKey",
-            )
-            .replace(
                 "          response:\n",
                 "          request:\n            nativeCasing: pascal\n          response:\n",
             ),
