@@ -155,6 +155,7 @@ impl<'a> Exec<'a> {
         let mut ran = false;
         for (index, elem) in items {
             ran = true;
+            self.step()?;
             self.iterations += 1;
             if self.iterations > self.limits.max_iterations {
                 return Err(TemplateError::Limit(format!(

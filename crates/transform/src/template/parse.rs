@@ -179,14 +179,12 @@ fn lex_action(
             return Ok((toks, p + 2, false));
         }
         if is_space(c) {
-            let s = p;
             while p < b.len() && is_space(b[p]) {
                 p += 1;
             }
             if src[p..].starts_with("-}}") {
                 return Ok((toks, p + 3, true));
             }
-            let _ = s;
             toks.push(Tok::Space);
             continue;
         }
@@ -301,9 +299,8 @@ fn scan_number(b: &[u8], mut p: usize) -> usize {
     while p < b.len() {
         let c = b[p];
         let prev = b[p - 1];
-        if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' {
-            p += 1;
-        } else if (c == b'+' || c == b'-') && matches!(prev, b'e' | b'E' | b'p' | b'P') {
+        let exponent_sign = (c == b'+' || c == b'-') && matches!(prev, b'e' | b'E' | b'p' | b'P');
+        if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || exponent_sign {
             p += 1;
         } else {
             break;
@@ -410,8 +407,8 @@ pub struct Parser<'a> {
 enum Stop {
     Eof,
     End,
+    /// `{{ else }}` with the tokens after `else` (`if ...` / `with ...` for a chain).
     Else(Action),
-    // `{{ else }}` with its remaining tokens (possibly `if ...` / `with ...`).
 }
 
 pub fn parse(src: &str, funcs: &dyn FuncNames, limits: &Limits) -> Result<List, TemplateError> {
@@ -544,7 +541,7 @@ impl Parser<'_> {
                     {
                         let mut rest = a.toks.clone();
                         strip_spaces(&mut rest);
-                        let nested = self.control_chained(&k, a.line, &rest[1..])?;
+                        let nested = self.control(&k, a.line, &rest[1..])?;
                         Some(vec![nested])
                     }
                     None => {
