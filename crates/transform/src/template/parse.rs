@@ -574,16 +574,6 @@ impl Parser<'_> {
         })
     }
 
-    /// An `else if` chain: the nested block ends at the outer block's `end`.
-    fn control_chained(
-        &mut self,
-        kw: &str,
-        line: usize,
-        toks: &[Tok],
-    ) -> Result<Node, TemplateError> {
-        self.control(kw, line, toks)
-    }
-
     fn pipeline(
         &mut self,
         line: usize,
