@@ -23,7 +23,8 @@ mod yaml;
 pub use error::RegistryError;
 pub use jsonpath::JsonPath;
 pub use method::{
-    BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, IGNORED_REGION,
+    BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, ResponseTransform,
+    IGNORED_REGION,
 };
 pub use protocol::WireProtocol;
 pub use provider::{Provider, ServiceEntry};

@@ -74,6 +74,16 @@ fn is_limit(r: Result<Option<String>, TransformError>) -> bool {
 }
 
 #[test]
+fn nesting_within_the_limit_runs() {
+    let blocks = format!("{}x{}", "{{ if true }}".repeat(99), "{{ end }}".repeat(99));
+    let out = render("golang_template_json_v0.3.0", Some(&blocks), b"{}").unwrap();
+    assert_eq!(out.as_deref(), Some("x"));
+    let parens = format!("{{{{ {}1{} }}}}", "(".repeat(99), ")".repeat(99));
+    let out = render("golang_template_json_v0.3.0", Some(&parens), b"{}").unwrap();
+    assert_eq!(out.as_deref(), Some("1"));
+}
+
+#[test]
 fn deep_nesting_is_a_limit_not_a_stack_overflow() {
     let blocks = format!(
         "{}x{}",
