@@ -25,7 +25,8 @@ pub use casing::to_snake;
 pub use error::RegistryError;
 pub use jsonpath::JsonPath;
 pub use method::{
-    BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, IGNORED_REGION,
+    BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, ResponseTransform,
+    IGNORED_REGION,
 };
 pub use protocol::WireProtocol;
 pub use provider::{Provider, ServiceEntry};

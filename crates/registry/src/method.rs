@@ -88,8 +88,26 @@ pub struct ResponseSpec {
     pub object_path: Option<JsonPath>,
     /// Parsed `object_key` when it is XPath (XML services: `/*/vpcSet/item`).
     pub object_xpath: Option<XPath>,
-    /// Schema of one row (after following `objectKey` and array items).
+    /// Schema of one row (after following `objectKey` and array items); from
+    /// `schema_override` when the method declares one.
     pub row_schema: Value,
+    /// `response.transform`, applied to each answer before `objectKey` selects rows.
+    pub transform: Option<ResponseTransform>,
+}
+
+/// A method's `response.transform` (taken only with an `overrideMediaType`, as StackQL
+/// takes it): the answer is reshaped, and what `objectKey` then reads is JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResponseTransform {
+    /// `transform.type`, e.g. `golang_template_json_v0.3.0`, `schema_driven_xml_v0.1.0`.
+    pub kind: String,
+    /// `transform.body`, the Go template of the template kinds.
+    pub body: Option<String>,
+    /// `response.schema_override` with `$ref`s and `allOf` resolved (the schema-driven
+    /// kind projects rows by it).
+    pub schema: Option<Value>,
+    /// `response.objectKey` again: the schema-driven kind names its list after it.
+    pub object_key: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -623,16 +641,20 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
     let content = op
         .pointer(&format!("/responses/{doc_key}/content"))
         .and_then(Value::as_object);
-    let raw = content
-        .and_then(|c| {
-            media_type
-                .as_ref()
-                .and_then(|m| c.get(m))
-                .or_else(|| c.values().next())
-        })
-        .and_then(|m| m.get("schema"))
-        .cloned()
-        .unwrap_or(Value::Null);
+    // A `schema_override` describes the answer as the transform leaves it.
+    let schema_override = def.pointer("/response/schema_override").cloned();
+    let raw = schema_override.clone().unwrap_or_else(|| {
+        content
+            .and_then(|c| {
+                media_type
+                    .as_ref()
+                    .and_then(|m| c.get(m))
+                    .or_else(|| c.values().next())
+            })
+            .and_then(|m| m.get("schema"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    });
     // An XPath key walks through wrapper lists (`/*/reservationSet/item/instancesSet/item`),
     // each costing a few levels of `allOf`/`$ref`: resolve deep enough to reach the item.
     let depth = 12 + 3 * object_xpath.as_ref().map_or(0, |x| x.steps.len());
@@ -659,11 +681,33 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
     if row_schema.get("type").and_then(Value::as_str) == Some("array") {
         row_schema = row_schema.get("items").cloned().unwrap_or(Value::Null);
     }
+    let overridden = def
+        .pointer("/response/overrideMediaType")
+        .and_then(Value::as_str)
+        .is_some_and(|m| !m.is_empty());
+    let transform = def
+        .pointer("/response/transform")
+        .filter(|_| overridden)
+        .and_then(|t| {
+            Some(ResponseTransform {
+                kind: t.get("type")?.as_str()?.to_string(),
+                body: t.get("body").and_then(Value::as_str).map(str::to_string),
+                schema: schema_override
+                    .as_ref()
+                    .map(|s| schema::resolve(doc, s, TRANSFORM_SCHEMA_DEPTH)),
+                object_key: object_key.clone(),
+            })
+        });
     ResponseSpec {
         media_type,
         object_key,
         object_path,
         object_xpath,
         row_schema,
+        transform,
     }
 }
+
+/// How deep a `schema_override` is resolved for the schema-driven transform: the list,
+/// its items and each property's type, through a few `$ref`/`allOf` levels.
+const TRANSFORM_SCHEMA_DEPTH: usize = 12;

@@ -6,8 +6,9 @@ use crate::decode::values::{sql_to_field, sql_to_text};
 use crate::plan::endpoint::{check_variable, ensure_origin, Origin};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
-use stackql_registry::{Method, ParamLocation, Service, WireProtocol};
+use stackql_registry::{Method, ParamLocation, ResponseTransform, Service, WireProtocol};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Column values for one call; `forced` marks columns wrapped in `string(...)`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -50,6 +51,8 @@ pub struct PreparedRequest {
     pub endpoint: Origin,
     /// How it goes on the wire and how its answer is read (`protocol::encode`/`decode`).
     pub protocol: WireProtocol,
+    /// The method's `response.transform`, applied to each answer (`protocol::decode`).
+    pub transform: Option<Arc<ResponseTransform>>,
 }
 
 /// What the statement does with a request, which decides whether it may be sent twice.
@@ -315,6 +318,7 @@ pub fn build_request(
         intent,
         endpoint,
         protocol: service.protocol,
+        transform: method.response.transform.clone().map(Arc::new),
     })
 }
 
