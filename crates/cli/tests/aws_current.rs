@@ -453,3 +453,82 @@ fn route53_hosted_zones_are_created_and_deleted() {
     ));
     assert!(w.boto_table(zones).is_empty());
 }
+
+/// Listings answered through a `response.transform` (the registry's `$.line_items`
+/// objectKey): awsJson reshaped by a Go template, query and rest-xml answers by the
+/// schema-driven XML projection.
+#[test]
+fn listings_through_response_transforms_match_boto3() {
+    let w = World::start();
+    w.moto.boto3(
+        "boto3.client('sqs').create_queue(QueueName='q1')\n\
+         boto3.client('sqs').create_queue(QueueName='q2')\n\
+         boto3.client('dynamodb').create_table(TableName='t1', BillingMode='PAY_PER_REQUEST', \
+           AttributeDefinitions=[{'AttributeName': 'pk', 'AttributeType': 'S'}], \
+           KeySchema=[{'AttributeName': 'pk', 'KeyType': 'HASH'}])\n\
+         boto3.client('s3').create_bucket(Bucket='b-one')\n\
+         boto3.client('s3').create_bucket(Bucket='b-two')\n\
+         iam = boto3.client('iam')\n\
+         for u in ['alice', 'bob']: iam.create_user(UserName=u, Path='/people/')\n\
+         for t in ['t-a', 't-b']: boto3.client('sns').create_topic(Name=t)\n\
+         boto3.client('route53').create_hosted_zone(Name='example.org', CallerReference='r1')",
+    );
+    // SQS ListQueues (awsJson, golang_template_json).
+    assert_eq!(
+        w.table(
+            "SELECT queue_url FROM aws.sqs.queues WHERE region = 'us-east-1'",
+            &["queue_url"]
+        ),
+        w.boto_table(
+            "print(json.dumps([[u] for u in boto3.client('sqs').list_queues()['QueueUrls']]))"
+        )
+    );
+    // DynamoDB ListTables (awsJson, golang_template_json).
+    assert_eq!(
+        w.table(
+            "SELECT table_name FROM aws.dynamodb.tables WHERE region = 'us-east-1'",
+            &["table_name"]
+        ),
+        set(&[&["t1"]])
+    );
+    // S3 ListBuckets (rest-xml, schema_driven_xml).
+    assert_eq!(
+        w.table(
+            "SELECT name FROM aws.s3.buckets WHERE region = 'us-east-1'",
+            &["name"]
+        ),
+        set(&[&["b-one"], &["b-two"]])
+    );
+    // IAM ListUsers (query, schema_driven_xml); IAM is global.
+    assert_eq!(
+        w.table(
+            "SELECT user_name, user_id, arn, path FROM aws.iam.users",
+            &["user_name", "user_id", "arn", "path"]
+        ),
+        w.boto_table("print(json.dumps([[u['UserName'], u['UserId'], u['Arn'], u['Path']] for u in boto3.client('iam').list_users()['Users']]))")
+    );
+    // STS GetCallerIdentity.
+    assert_eq!(
+        w.table(
+            "SELECT account, arn, user_id FROM aws.sts.caller_identities",
+            &["account", "arn", "user_id"]
+        ),
+        w.boto_table("i = boto3.client('sts').get_caller_identity()\nprint(json.dumps([[i['Account'], i['Arn'], i['UserId']]]))")
+    );
+    // SNS ListTopics.
+    assert_eq!(
+        w.table(
+            "SELECT topic_arn FROM aws.sns.topics WHERE region = 'us-east-1'",
+            &["topic_arn"]
+        ),
+        w.boto_table("print(json.dumps([[t['TopicArn']] for t in boto3.client('sns').list_topics()['Topics']]))")
+    );
+    // Route 53 ListHostedZones (rest-xml, global).
+    assert_eq!(
+        w.table(
+            "SELECT id, name, caller_reference FROM aws.route53.hosted_zones",
+            &["id", "name", "caller_reference"]
+        ),
+        w.boto_table("print(json.dumps([[z['Id'], z['Name'], z['CallerReference']] for z in boto3.client('route53').list_hosted_zones()['HostedZones']]))")
+    );
+}
