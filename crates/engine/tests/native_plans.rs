@@ -71,6 +71,12 @@ fn required(method: &Method) -> Vec<(String, String)> {
                 .or_insert_with(|| literal(&p.schema, &p.name));
         }
     }
+    // A global endpoint (IAM) has no region parameter; scripts still write one, and it is
+    // accepted and ignored.
+    if method.ignores_column("region") {
+        out.entry("region".into())
+            .or_insert_with(|| "'us-east-1'".into());
+    }
     out.into_iter().collect()
 }
 

@@ -23,7 +23,7 @@
 
 use crate::provider::ServiceEntry;
 use crate::resource::Resource;
-use crate::service::{Resources, Service, ServiceHead};
+use crate::service::{Resources, Service, ServiceHead, ServiceOptions};
 use crate::yaml::read_document;
 use crate::RegistryError;
 use serde::{Deserialize, Serialize};
@@ -125,7 +125,18 @@ struct ProviderFile {
     /// provider.yaml's `config.auth`.
     #[serde(default)]
     auth: Option<Value>,
+    #[serde(default)]
+    snake_case_aliases: bool,
 }
+
+/// What a provider's cache entry gives back: its version, service index, `config.auth` and
+/// the `config` options its services are parsed with.
+pub(crate) type ProviderFacts = (
+    String,
+    BTreeMap<String, ServiceEntry>,
+    Option<Value>,
+    ServiceOptions,
+);
 
 impl Cache {
     pub(crate) fn new(cache_dir: &Path) -> Cache {
@@ -148,11 +159,7 @@ impl Cache {
             .join(format!("{label}-{h:016x}.{ext}"))
     }
 
-    pub(crate) fn load_provider(
-        &self,
-        provider: &str,
-        stamp: &Stamp,
-    ) -> Option<(String, BTreeMap<String, ServiceEntry>, Option<Value>)> {
+    pub(crate) fn load_provider(&self, provider: &str, stamp: &Stamp) -> Option<ProviderFacts> {
         let path = self.file_for(provider, "provider", &stamp.path, "json");
         let bytes = std::fs::read(path).ok()?;
         let file: ProviderFile = serde_json::from_slice(&bytes).ok()?;
@@ -160,6 +167,9 @@ impl Cache {
             file.version,
             file.services,
             file.auth,
+            ServiceOptions {
+                snake_case_columns: file.snake_case_aliases,
+            },
         ))
     }
 
@@ -170,6 +180,7 @@ impl Cache {
         version: &str,
         services: &BTreeMap<String, ServiceEntry>,
         auth: Option<&Value>,
+        options: ServiceOptions,
     ) {
         if stamp.is_racy() {
             return;
@@ -180,6 +191,7 @@ impl Cache {
             version: version.to_string(),
             services: services.clone(),
             auth: auth.cloned(),
+            snake_case_aliases: options.snake_case_columns,
         };
         if let Ok(bytes) = serde_json::to_vec(&file) {
             let path = self.file_for(provider, "provider", &stamp.path, "json");
@@ -454,6 +466,9 @@ impl CachedService {
             &self.head.name,
             &self.head.path,
             doc,
+            ServiceOptions {
+                snake_case_columns: self.head.snake_case_columns,
+            },
         )?);
         if stamp == self.stamp {
             self.cache.store_service(&service, &stamp);

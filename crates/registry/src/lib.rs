@@ -8,6 +8,7 @@
 //! process reads only the resources it plans against (see `cache.rs`).
 
 mod cache;
+mod casing;
 mod error;
 mod jsonpath;
 mod method;
@@ -20,17 +21,19 @@ mod suggest;
 mod xpath;
 mod yaml;
 
+pub use casing::to_snake;
 pub use error::RegistryError;
 pub use jsonpath::JsonPath;
 pub use method::{
-    BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, ANONYMOUS_COLUMN,
+    BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, ResponseTransform,
+    ANONYMOUS_COLUMN,
     IGNORED_REGION,
 };
 pub use protocol::WireProtocol;
 pub use provider::{Provider, ServiceEntry};
 pub use resource::{Resource, SqlVerb, ViewDef};
 pub use schema::{ColumnType, JsonContainer, SchemaRef};
-pub use service::{Pagination, Resources, Server, Service, TokenLocation};
+pub use service::{Pagination, Resources, Server, Service, ServiceOptions, TokenLocation};
 pub use suggest::closest_names;
 pub use xpath::{property_for_element, xml_name, XPath, XStep};
 pub use yaml::MAX_DOCUMENT_BYTES;

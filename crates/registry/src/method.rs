@@ -48,11 +48,21 @@ pub struct Param {
     pub required: bool,
     pub schema: Value,
     pub description: String,
+    /// Other column names that supply this parameter: with `request.nativeCasing`, the
+    /// snake_case form of the wire name (`queue_url` for `QueueUrl`), as StackQL accepts it.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 impl Param {
     pub fn column_type(&self) -> ColumnType {
         ColumnType::of(&self.schema)
+    }
+
+    /// Whether a statement's `column` supplies this parameter: its name or one of its
+    /// aliases.
+    pub fn answers_to(&self, column: &str) -> bool {
+        self.name == column || self.aliases.iter().any(|a| a == column)
     }
 }
 
@@ -78,8 +88,26 @@ pub struct ResponseSpec {
     pub object_path: Option<JsonPath>,
     /// Parsed `object_key` when it is XPath (XML services: `/*/vpcSet/item`).
     pub object_xpath: Option<XPath>,
-    /// Schema of one row (after following `objectKey` and array items).
+    /// Schema of one row (after following `objectKey` and array items); from
+    /// `schema_override` when the method declares one.
     pub row_schema: Value,
+    /// `response.transform`, applied to each answer before `objectKey` selects rows.
+    pub transform: Option<ResponseTransform>,
+}
+
+/// A method's `response.transform` (taken only with an `overrideMediaType`, as StackQL
+/// takes it): the answer is reshaped, and what `objectKey` then reads is JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResponseTransform {
+    /// `transform.type`, e.g. `golang_template_json_v0.3.0`, `schema_driven_xml_v0.1.0`.
+    pub kind: String,
+    /// `transform.body`, the Go template of the template kinds.
+    pub body: Option<String>,
+    /// `response.schema_override` with `$ref`s and `allOf` resolved (the schema-driven
+    /// kind projects rows by it).
+    pub schema: Option<Value>,
+    /// `response.objectKey` again: the schema-driven kind names its list after it.
+    pub object_key: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -105,6 +133,14 @@ pub struct Method {
     /// document declares one.
     #[serde(default)]
     pub accepts_ignored_region: bool,
+    /// Columns named otherwise than the response field they show: (column, field). With
+    /// provider.yaml `config.snake_case_aliases`, `UserName` is the column `user_name`.
+    #[serde(default)]
+    pub renamed_columns: Vec<(String, String)>,
+    /// `request.nativeCasing` (`pascal`, `camel`): how the service spells the names users
+    /// may also write in snake_case.
+    #[serde(default)]
+    pub native_casing: Option<String>,
 }
 
 /// The one column of rows that are not objects (StackQL's `column_anon`).
@@ -227,6 +263,7 @@ impl Method {
                 required,
                 schema: schema_v,
                 description: text(&p, "description"),
+                aliases: Vec::new(),
             });
         }
 
@@ -278,8 +315,11 @@ impl Method {
         };
         // Server variables (`region`) are columns of every resource and always required:
         // StackQL users supply them in WHERE; a silent default region would hide mistakes.
+        // A variable the URL has no place for (`region` of IAM's global endpoint) is no
+        // parameter: a `region` column is then accepted and ignored (`ignores_column`) and
+        // the request is signed for us-east-1, as AWS wants for global endpoints.
         if let Some(server) = servers.first() {
-            for var in server.variables.keys() {
+            for var in server.variables.keys().filter(|v| server.uses(v)) {
                 if !params.iter().any(|p| &p.name == var) {
                     params.push(Param {
                         name: var.clone(),
@@ -288,20 +328,42 @@ impl Method {
                         required: true,
                         schema: serde_json::json!({"type": "string"}),
                         description: format!("{} region.", provider_display(&service.provider)),
+                        aliases: Vec::new(),
                     });
                 }
             }
         }
 
+        let native_casing = def
+            .pointer("/request/nativeCasing")
+            .and_then(Value::as_str)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string);
+        if native_casing.is_some() {
+            add_snake_aliases(&mut params);
+        }
+
         let response = parse_response(doc, op, def);
-        let mut columns: Vec<(String, ColumnType, String)> =
-            schema::properties(&response.row_schema)
-                .into_iter()
-                .map(|(n, s)| {
-                    let t = ColumnType::of(&s);
-                    (n, t, text(&s, "description"))
-                })
-                .collect();
+        let mut columns: Vec<(String, ColumnType, String)> = Vec::new();
+        let mut renamed_columns = Vec::new();
+        for (field, s) in schema::properties(&response.row_schema) {
+            let name = if service.snake_case_columns {
+                crate::casing::to_snake(&field)
+            } else {
+                field.clone()
+            };
+            // Two fields of one snake form: the first keeps the name, as StackQL's map would.
+            if columns
+                .iter()
+                .any(|(n, _, _)| n.eq_ignore_ascii_case(&name))
+            {
+                continue;
+            }
+            if name != field {
+                renamed_columns.push((name.clone(), field));
+            }
+            columns.push((name, ColumnType::of(&s), text(&s, "description")));
+        }
         // Rows that are not objects (a list of topic names, of `[week, additions,
         // deletions]`) are one column, named as StackQL names it.
         let scalar_rows = matches!(
@@ -337,7 +399,17 @@ impl Method {
             pagination,
             columns,
             accepts_ignored_region: service.signing_name.is_some(),
+            renamed_columns,
+            native_casing,
         })
+    }
+
+    /// The response field a row column shows (itself unless the column was renamed).
+    pub fn field_of<'a>(&'a self, column: &'a str) -> &'a str {
+        self.renamed_columns
+            .iter()
+            .find(|(c, _)| c == column)
+            .map_or(column, |(_, f)| f.as_str())
     }
 
     /// The required parameters (those `request.base` fills are not required), by column
@@ -405,8 +477,12 @@ impl Method {
         crate::service::server_among(&self.servers, values)
     }
 
+    /// The parameter a statement's `column` supplies: by name, else by alias.
     pub fn param(&self, column: &str) -> Option<&Param> {
-        self.params.iter().find(|p| p.name == column)
+        self.params
+            .iter()
+            .find(|p| p.name == column)
+            .or_else(|| self.params.iter().find(|p| p.answers_to(column)))
     }
 
     /// Whether `column` is `region` on a method that has no use for one (its server has no
@@ -498,6 +574,7 @@ fn add_body_params(params: &mut Vec<Param>, req: &RequestSpec, translate: &BodyT
                             required: nested_required.contains(&nf),
                             description: text(&ns, "description"),
                             schema: ns,
+                            aliases: Vec::new(),
                         },
                     );
                 }
@@ -519,6 +596,7 @@ fn add_body_params(params: &mut Vec<Param>, req: &RequestSpec, translate: &BodyT
                         required: is_required,
                         description: text(&prop_schema, "description"),
                         schema: prop_schema,
+                        aliases: Vec::new(),
                     },
                 );
             }
@@ -542,6 +620,26 @@ fn nested_property_names(req: &RequestSpec, translate: &BodyTranslate) -> Vec<St
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `request.nativeCasing`: each parameter also answers to the snake_case form of its name
+/// (StackQL's native-casing parameter set), unless that form is another parameter's name.
+fn add_snake_aliases(params: &mut [Param]) {
+    let names: Vec<String> = params.iter().map(|p| p.name.to_ascii_lowercase()).collect();
+    let mut taken: Vec<String> = Vec::new();
+    for p in params.iter_mut() {
+        let snake = crate::casing::to_snake(&p.name);
+        let lower = snake.to_ascii_lowercase();
+        if snake == p.name || taken.contains(&lower) {
+            continue;
+        }
+        // A form differing only in case is the same SQLite column: accepted, not declared.
+        if lower != p.name.to_ascii_lowercase() && names.contains(&lower) {
+            continue;
+        }
+        taken.push(lower);
+        p.aliases.push(snake);
+    }
 }
 
 /// A body field and a query/path parameter of the same column name: the first one declared wins.
@@ -578,16 +676,20 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
     let content = response
         .and_then(|r| r.get("content"))
         .and_then(Value::as_object);
-    let raw = content
-        .and_then(|c| {
-            media_type
-                .as_ref()
-                .and_then(|m| c.get(m))
-                .or_else(|| c.values().next())
-        })
-        .and_then(|m| m.get("schema"))
-        .cloned()
-        .unwrap_or(Value::Null);
+    // A `schema_override` describes the answer as the transform leaves it.
+    let schema_override = def.pointer("/response/schema_override").cloned();
+    let raw = schema_override.clone().unwrap_or_else(|| {
+        content
+            .and_then(|c| {
+                media_type
+                    .as_ref()
+                    .and_then(|m| c.get(m))
+                    .or_else(|| c.values().next())
+            })
+            .and_then(|m| m.get("schema"))
+            .cloned()
+            .unwrap_or(Value::Null)
+    });
     // An XPath key walks through wrapper lists (`/*/reservationSet/item/instancesSet/item`),
     // each costing a few levels of `allOf`/`$ref`: resolve deep enough to reach the item.
     let depth = 12 + 3 * object_xpath.as_ref().map_or(0, |x| x.steps.len());
@@ -614,11 +716,33 @@ fn parse_response(doc: &Value, op: &Value, def: &Value) -> ResponseSpec {
     if row_schema.get("type").and_then(Value::as_str) == Some("array") {
         row_schema = row_schema.get("items").cloned().unwrap_or(Value::Null);
     }
+    let overridden = def
+        .pointer("/response/overrideMediaType")
+        .and_then(Value::as_str)
+        .is_some_and(|m| !m.is_empty());
+    let transform = def
+        .pointer("/response/transform")
+        .filter(|_| overridden)
+        .and_then(|t| {
+            Some(ResponseTransform {
+                kind: t.get("type")?.as_str()?.to_string(),
+                body: t.get("body").and_then(Value::as_str).map(str::to_string),
+                schema: schema_override
+                    .as_ref()
+                    .map(|s| schema::resolve(doc, s, TRANSFORM_SCHEMA_DEPTH)),
+                object_key: object_key.clone(),
+            })
+        });
     ResponseSpec {
         media_type,
         object_key,
         object_path,
         object_xpath,
         row_schema,
+        transform,
     }
 }
+
+/// How deep a `schema_override` is resolved for the schema-driven transform: the list,
+/// its items and each property's type, through a few `$ref`/`allOf` levels.
+const TRANSFORM_SCHEMA_DEPTH: usize = 12;

@@ -2,7 +2,7 @@
 //! loaded on first use and cached, because a query touches one or two of 220 documents.
 
 use crate::cache::{Cache, Stamp};
-use crate::service::Service;
+use crate::service::{Service, ServiceOptions};
 use crate::suggest::closest_names;
 use crate::yaml::read_document;
 use crate::RegistryError;
@@ -30,6 +30,8 @@ pub struct Provider {
     /// authenticator its calls get unless `--auth` names another; None when it declares
     /// none. The engine's `auth` module interprets it.
     pub auth: Option<Value>,
+    /// `config.snake_case_aliases` and anything else of `config` that shapes its services.
+    pub options: ServiceOptions,
     loaded: Mutex<HashMap<String, Arc<Service>>>,
     cache: Option<Cache>,
 }
@@ -91,13 +93,14 @@ impl Provider {
         // which the next run sees as a miss.
         let stamp = cache.as_ref().and_then(|_| Stamp::of(&path).ok());
         if let (Some(c), Some(stamp)) = (&cache, &stamp) {
-            if let Some((v, services, auth)) = c.load_provider(name, stamp) {
+            if let Some((v, services, auth, options)) = c.load_provider(name, stamp) {
                 if v == version {
                     return Ok(Provider {
                         name: name.to_string(),
                         version,
                         services,
                         auth,
+                        options,
                         loaded: Mutex::new(HashMap::new()),
                         cache,
                     });
@@ -150,14 +153,21 @@ impl Provider {
             .pointer("/config/auth")
             .filter(|a| !a.is_null())
             .cloned();
+        let options = ServiceOptions {
+            snake_case_columns: doc
+                .pointer("/config/snake_case_aliases")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        };
         if let (Some(c), Some(stamp)) = (&cache, &stamp) {
-            c.store_provider(name, stamp, &version, &services, auth.as_ref());
+            c.store_provider(name, stamp, &version, &services, auth.as_ref(), options);
         }
         Ok(Provider {
             name: name.to_string(),
             version,
             services,
             auth,
+            options,
             loaded: Mutex::new(HashMap::new()),
             cache,
         })
@@ -195,12 +205,16 @@ impl Provider {
     fn load_service(&self, name: &str, path: &Path) -> Result<Service, RegistryError> {
         let stamp = self.cache.as_ref().and_then(|_| Stamp::of(path).ok());
         if let (Some(c), Some(stamp)) = (&self.cache, &stamp) {
-            if let Some(s) = c.load_service(&self.name, name, stamp) {
+            // Parsed for another provider config (provider.yaml changed): parsed again.
+            if let Some(s) = c
+                .load_service(&self.name, name, stamp)
+                .filter(|s| s.snake_case_columns == self.options.snake_case_columns)
+            {
                 return Ok(s);
             }
         }
         let doc = read_document(path)?;
-        let service = Service::from_document(&self.name, name, path, doc)?;
+        let service = Service::from_document(&self.name, name, path, doc, self.options)?;
         if let (Some(c), Some(stamp)) = (&self.cache, &stamp) {
             c.store_service(&service, stamp);
         }

@@ -28,6 +28,12 @@ impl Server {
         })
     }
     /// The URL with `{var}` replaced by the given values (or defaults).
+    /// Whether the URL template has a place for `variable`. A global endpoint
+    /// (`https://iam.amazonaws.com`) may still declare `region`, which then has no use.
+    pub fn uses(&self, variable: &str) -> bool {
+        self.url.contains(&format!("{{{variable}}}"))
+    }
+
     pub fn render(&self, values: &BTreeMap<String, String>) -> String {
         let mut url = self.url.clone();
         for (name, (default, _)) in &self.variables {
@@ -88,12 +94,22 @@ pub struct Service {
     pub pagination: Option<Pagination>,
     /// `x-stackQL-config.requestTranslate.algorithm`, e.g. `drop_double_underscore_params`.
     pub request_translate: Option<String>,
+    /// Whether row columns take the snake_case form of the response's field names
+    /// (provider.yaml `config.snake_case_aliases`).
+    pub snake_case_columns: bool,
     /// Every resource by name. From a cache, each is read the first time it is asked for.
     pub resources: Resources,
     /// The whole document; from a cache, read only when `document()` is called.
     document: OnceLock<Value>,
     /// Where lazily loaded parts come from (None: everything was parsed up front).
     lazy: Option<Arc<CachedService>>,
+}
+
+/// What the provider (provider.yaml `config`) decides about how its services are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ServiceOptions {
+    /// `config.snake_case_aliases`: row columns are the snake_case forms of field names.
+    pub snake_case_columns: bool,
 }
 
 /// The service-wide facts every resource is parsed against; what a cache stores besides
@@ -109,6 +125,8 @@ pub(crate) struct ServiceHead {
     pub servers: Vec<Server>,
     pub pagination: Option<Pagination>,
     pub request_translate: Option<String>,
+    #[serde(default)]
+    pub snake_case_columns: bool,
 }
 
 /// The resources of a service by name. With a cache behind it, only the names are known
@@ -207,11 +225,22 @@ impl Service {
         path: &Path,
         text: &str,
     ) -> Result<Self, RegistryError> {
+        Service::parse_with(provider, name, path, text, ServiceOptions::default())
+    }
+
+    /// `parse` for a provider whose `config` asks for `options`.
+    pub fn parse_with(
+        provider: &str,
+        name: &str,
+        path: &Path,
+        text: &str,
+        options: ServiceOptions,
+    ) -> Result<Self, RegistryError> {
         let doc = crate::yaml::parse_document(text).map_err(|message| RegistryError::Parse {
             path: path.to_path_buf(),
             message,
         })?;
-        Service::from_document(provider, name, path, doc)
+        Service::from_document(provider, name, path, doc, options)
     }
 
     pub(crate) fn from_document(
@@ -219,6 +248,7 @@ impl Service {
         name: &str,
         path: &Path,
         document: Value,
+        options: ServiceOptions,
     ) -> Result<Self, RegistryError> {
         crate::yaml::expect_mapping(&document, "service", path)?;
         let servers = parse_servers(document.get("servers"));
@@ -248,6 +278,7 @@ impl Service {
                 servers,
                 pagination,
                 request_translate,
+                snake_case_columns: options.snake_case_columns,
             },
             Resources {
                 slots: BTreeMap::new(),
@@ -291,6 +322,7 @@ impl Service {
             servers: head.servers,
             pagination: head.pagination,
             request_translate: head.request_translate,
+            snake_case_columns: head.snake_case_columns,
             resources,
             document: OnceLock::new(),
             lazy,
@@ -308,6 +340,7 @@ impl Service {
             servers: self.servers.clone(),
             pagination: self.pagination.clone(),
             request_translate: self.request_translate.clone(),
+            snake_case_columns: self.snake_case_columns,
         }
     }
 

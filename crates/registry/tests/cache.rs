@@ -369,3 +369,65 @@ fn entries_of_vanished_registries_are_evicted() {
     assert_eq!(cache_files(cache.path(), "json").len(), 1);
     assert!(load(b.path(), cache.path()).is_cached());
 }
+
+/// provider.yaml `config.snake_case_aliases` names row columns by the snake_case form of
+/// their fields; a cache entry parsed under the other setting is not used.
+#[test]
+fn snake_case_aliases_rename_columns_and_a_config_change_reparses() {
+    let reg = small_registry();
+    let cache = tempfile::tempdir().unwrap();
+    let provider_yaml = reg.path().join("src/demo/v00.00.00000/provider.yaml");
+    std::fs::write(
+        &provider_yaml,
+        format!("{PROVIDER}config:\n  snake_case_aliases: true\n"),
+    )
+    .unwrap();
+    settle();
+    let svc = load(reg.path(), cache.path());
+    assert_eq!(columns(&svc), ["column_a"]);
+    let list = &svc.resource("things").unwrap().methods["list"];
+    assert_eq!(list.field_of("column_a"), "ColumnA");
+    let svc = load(reg.path(), cache.path());
+    assert!(svc.is_cached());
+    assert_eq!(columns(&svc), ["column_a"]);
+
+    std::fs::write(&provider_yaml, PROVIDER).unwrap();
+    settle();
+    let svc = load(reg.path(), cache.path());
+    assert!(!svc.is_cached(), "parsed for the other config");
+    assert_eq!(columns(&svc), ["ColumnA"]);
+}
+
+/// `request.nativeCasing`: each parameter also answers to its snake_case form.
+#[test]
+fn native_casing_parameters_answer_to_their_snake_case_form() {
+    let reg = small_registry();
+    let doc = things_doc(reg.path());
+    std::fs::write(
+        &doc,
+        THINGS
+            .replace(
+                "      operationId: ListThings\n",
+                "      operationId: ListThings\n      parameters:\n        - {name: MaxItems, in: query, schema: {type: integer}}\n        - {name: VPCId, in: query, required: true, schema: {type: string}}\n        - {name: Name, in: query, schema: {type: string}}\n",
+            )
+            .replace(
+                "          response:\n",
+                "          request:\n            nativeCasing: pascal\n          response:\n",
+            ),
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let svc = load(reg.path(), cache.path());
+    let list = &svc.resource("things").unwrap().methods["list"];
+    assert_eq!(list.param("max_items").unwrap().name, "MaxItems");
+    assert_eq!(list.param("vpc_id").unwrap().name, "VPCId");
+    assert_eq!(list.param("VPCId").unwrap().name, "VPCId");
+    // `name` is `Name` to SQLite anyway: accepted.
+    assert_eq!(list.param("name").unwrap().name, "Name");
+    assert!(list.param("vpcid").is_none());
+    assert_eq!(
+        list.missing_params(|p| p.answers_to("vpc_id") || p.answers_to("region")),
+        Vec::<String>::new()
+    );
+    assert_eq!(list.missing_params(|_| false), ["VPCId", "region"]);
+}

@@ -1,5 +1,5 @@
-//! Test support: where `../shared` is, a temporary registry root linking the real `aws`
-//! snapshot (never copied), an emulator started on 127.0.0.1:0 in its own runtime, and
+//! Test support: where `../shared` is, a temporary registry root linking a real `aws`
+//! snapshot (the May-2024 one or the current one; never copied), an emulator started on 127.0.0.1:0 in its own runtime, and
 //! `moto_server` on a free port (`moto.rs`).
 
 mod moto;
@@ -50,7 +50,18 @@ impl TempRegistry {
 /// so a test may add or remove documents without touching `../shared`. Snapshot files are
 /// symlinked; nothing is copied into the project.
 pub fn aws_registry() -> TempRegistry {
-    let real = shared_registry().join("src/aws/v00.00.00000");
+    linked_aws(&shared_registry().join("src/aws/v00.00.00000"))
+}
+
+/// The current `aws` provider (`../shared/registry-current`: 418 services in four wire
+/// protocols, what `REGISTRY PULL aws` installs today) in a temporary root of its own,
+/// symlinked like `aws_registry`.
+pub fn aws_current_registry() -> TempRegistry {
+    linked_aws(&shared_dir().join("registry-current/src/aws/v00.00.00000"))
+}
+
+/// A temporary root whose `src/aws/v00.00.00000` links every file of `real`.
+fn linked_aws(real: &Path) -> TempRegistry {
     let dir = tempfile::tempdir().expect("tempdir");
     let version = dir.path().join("src/aws/v00.00.00000");
     let services = version.join("services");

@@ -264,7 +264,8 @@ impl HttpClient {
             content_type: header("content-type"),
         };
         let link = header("link");
-        protocol::decode(req.protocol, meta, &resp.body).map(|answer| (answer, link))
+        protocol::decode(req.protocol, meta, &resp.body, req.transform.as_deref())
+            .map(|answer| (answer, link))
     }
 
     /// Every page of a listing, in order (for EXEC; queries stream through `Pager`).

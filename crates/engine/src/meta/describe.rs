@@ -414,7 +414,7 @@ pub fn method_fields(m: &Method) -> Vec<[String; 5]> {
             .row_schema
             .pointer(&format!(
                 "/properties/{}",
-                name.replace('~', "~0").replace('/', "~1")
+                m.field_of(name).replace('~', "~0").replace('/', "~1")
             ))
             .cloned()
             .unwrap_or(Value::Null);

@@ -6,8 +6,9 @@ use crate::decode::values::{sql_to_field, sql_to_text};
 use crate::plan::endpoint::{check_variable, ensure_origin, Origin};
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
-use stackql_registry::{Method, ParamLocation, Service, WireProtocol};
+use stackql_registry::{Method, ParamLocation, ResponseTransform, Service, WireProtocol};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Column values for one call; `forced` marks columns wrapped in `string(...)`.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -50,6 +51,8 @@ pub struct PreparedRequest {
     pub endpoint: Origin,
     /// How it goes on the wire and how its answer is read (`protocol::encode`/`decode`).
     pub protocol: WireProtocol,
+    /// The method's `response.transform`, applied to each answer (`protocol::decode`).
+    pub transform: Option<Arc<ResponseTransform>>,
 }
 
 /// What the statement does with a request, which decides whether it may be sent twice.
@@ -237,6 +240,9 @@ pub fn build_request(
         None => body,
     };
 
+    if matches!(service.protocol, WireProtocol::AwsJson { .. }) {
+        path = crate::protocol::json::aws_json_path(&path);
+    }
     let server = choose_server(label, method, &server_raw)?;
     // Every value is checked against the server it fills before it is substituted.
     let mut server_values = BTreeMap::new();
@@ -244,7 +250,7 @@ pub fn build_request(
         let text = check_variable(label, column, var, value, server)?;
         server_values.insert(var.clone(), text);
     }
-    for var in server.variables.keys() {
+    for var in server.variables.keys().filter(|v| server.uses(v)) {
         if !server_values.contains_key(var) {
             return Err(format!("{label}: missing server variable {var}"));
         }
@@ -301,6 +307,9 @@ pub fn build_request(
         );
     }
     let retry_safe = intent == Intent::Read || body.contains_key("ClientToken");
+    if let (WireProtocol::RestXml, Some(spec)) = (service.protocol, &method.request) {
+        crate::protocol::rest_xml::enclose(&method.operation_id, &spec.schema, &mut body);
+    }
     let body = if service.protocol.is_query() {
         // The query protocol has no JSON body: its fields join the form, flattened by the
         // request schema, and the form is the body (`protocol::encode`).
@@ -340,6 +349,7 @@ pub fn build_request(
         intent,
         endpoint,
         protocol: service.protocol,
+        transform: method.response.transform.clone().map(Arc::new),
     })
 }
 

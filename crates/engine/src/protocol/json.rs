@@ -6,6 +6,18 @@
 use crate::error::CallError;
 use serde_json::Value;
 
+/// The path an awsJson request is sent to: always `/`, the operation being named by its
+/// `X-Amz-Target` header. Documents key each operation by a path of its own
+/// (`/ListQueues` in the current registry, `/#X-Amz-Target=...` in the May-2024 one) only to
+/// keep them apart; a query part (Cloud Control's `?Action=...&Version=...`) is kept.
+pub fn aws_json_path(path: &str) -> String {
+    let without_fragment = path.split('#').next().unwrap_or(path);
+    match without_fragment.split_once('?') {
+        Some((_, query)) => format!("/?{query}"),
+        None => "/".to_string(),
+    }
+}
+
 /// The body bytes of a JSON request.
 pub fn body_bytes(body: Option<&Value>) -> Result<Vec<u8>, String> {
     match body {
@@ -44,5 +56,24 @@ pub fn api_error(
         code,
         message,
         request_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::aws_json_path;
+
+    #[test]
+    fn aws_json_operations_are_posted_to_the_root() {
+        assert_eq!(aws_json_path("/ListQueues"), "/");
+        assert_eq!(
+            aws_json_path("/#X-Amz-Target=Logs_20140328.CreateLogGroup"),
+            "/"
+        );
+        assert_eq!(
+            aws_json_path("/?Action=ListResources&Version=2021-09-30"),
+            "/?Action=ListResources&Version=2021-09-30"
+        );
+        assert_eq!(aws_json_path("/"), "/");
     }
 }

@@ -17,7 +17,7 @@ pub mod xml;
 use crate::error::CallError;
 use crate::plan::request::PreparedRequest;
 use serde_json::Value;
-use stackql_registry::{JsonPath, Method, WireProtocol, XPath};
+use stackql_registry::{JsonPath, Method, ResponseTransform, WireProtocol, XPath};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -78,6 +78,14 @@ pub enum Answer {
     Json(Value),
     /// The XML text (checked to parse); read by XPath when rows are taken.
     Xml(String),
+    /// An answer the method's `response.transform` reshaped into JSON (`shaped`, where
+    /// rows and, as in StackQL, the page token are read) and the answer as it came (`raw`,
+    /// where the token is looked for when `shaped` has none: the schema-driven XML
+    /// projection keeps no `Marker`).
+    Transformed {
+        shaped: Value,
+        raw: Box<Answer>,
+    },
 }
 
 impl Answer {
@@ -87,6 +95,7 @@ impl Answer {
         match self {
             Answer::Json(v) => Ok(v.clone()),
             Answer::Xml(text) => xml::document_to_json(&xml::parse(text)?),
+            Answer::Transformed { shaped, .. } => Ok(shaped.clone()),
         }
     }
 }
@@ -100,11 +109,13 @@ pub struct ResponseMeta {
 }
 
 /// The answer to a call, or the error it reports. An answer that cannot be read is
-/// `CallError::Unreadable` (status, request id, first bytes).
+/// `CallError::Unreadable` (status, request id, first bytes). A successful answer of a
+/// method declaring a `response.transform` is reshaped by it (`Answer::Transformed`).
 pub fn decode(
     protocol: WireProtocol,
     meta: ResponseMeta,
     bytes: &[u8],
+    transform: Option<&ResponseTransform>,
 ) -> Result<Answer, CallError> {
     let looks_xml = looks_like_xml(bytes)
         || meta
@@ -142,6 +153,9 @@ pub fn decode(
         request_id: meta.request_id.clone(),
         body_start: body_start(bytes),
     };
+    if let Some(t) = transform {
+        return transformed(protocol, t, bytes, unreadable);
+    }
     if bytes.is_empty() {
         return Ok(Answer::Json(Value::Null));
     }
@@ -153,6 +167,46 @@ pub fn decode(
     serde_json::from_slice(bytes)
         .map(Answer::Json)
         .map_err(|_| unreadable())
+}
+
+/// A successful answer through the method's transform. An answer its transform cannot
+/// read (not JSON, not XML) is unreadable, as any answer its protocol cannot read; a
+/// body the template cannot handle or output that is not JSON is refused, naming the
+/// transform (repeating the call would not change it).
+fn transformed(
+    protocol: WireProtocol,
+    t: &ResponseTransform,
+    bytes: &[u8],
+    unreadable: impl Fn() -> CallError,
+) -> Result<Answer, CallError> {
+    let spec = stackql_transform::ResponseTransform {
+        kind: &t.kind,
+        body: t.body.as_deref(),
+        schema: t.schema.as_ref(),
+        object_key: t.object_key.as_deref(),
+        protocol: match protocol {
+            WireProtocol::Query => Some("query"),
+            WireProtocol::Ec2Query => Some("ec2"),
+            WireProtocol::RestXml => Some("rest-xml"),
+            _ => None,
+        },
+    };
+    let shaped = match stackql_transform::apply(&spec, bytes) {
+        Ok(v) => v,
+        Err(stackql_transform::TransformError::Input { .. }) => return Err(unreadable()),
+        Err(e) => return Err(CallError::Refused(e.to_string())),
+    };
+    // The answer as it came, for page tokens the transform did not keep.
+    let raw = match std::str::from_utf8(bytes) {
+        Ok(text) if protocol.is_xml() && looks_like_xml(bytes) && xml::parse(text).is_ok() => {
+            Answer::Xml(text.to_string())
+        }
+        _ => Answer::Json(serde_json::from_slice(bytes).unwrap_or(Value::Null)),
+    };
+    Ok(Answer::Transformed {
+        shaped,
+        raw: Box::new(raw),
+    })
 }
 
 fn looks_like_xml(bytes: &[u8]) -> bool {
@@ -202,7 +256,7 @@ impl ReadSpec {
 /// the row schema.
 pub fn items<'a>(answer: &'a Answer, spec: &ReadSpec) -> Result<Vec<Cow<'a, Value>>, String> {
     match answer {
-        Answer::Json(page) => Ok(
+        Answer::Json(page) | Answer::Transformed { shaped: page, .. } => Ok(
             crate::decode::items::page_items(page, spec.json_path.as_ref())?
                 .into_iter()
                 .map(Cow::Borrowed)
@@ -239,7 +293,7 @@ mod tests {
     fn errors_are_read_in_the_body_format_the_service_used() {
         let xml = b"<ErrorResponse><Error><Code>Throttling</Code><Message>slow</Message></Error><RequestId>r1</RequestId></ErrorResponse>";
         assert_eq!(
-            decode(WireProtocol::Query, meta(400), xml).unwrap_err(),
+            decode(WireProtocol::Query, meta(400), xml, None).unwrap_err(),
             CallError::Api {
                 status: 400,
                 code: "Throttling".into(),
@@ -248,19 +302,20 @@ mod tests {
             }
         );
         let json = br#"{"__type": "com.amazon#ResourceNotFoundException", "Message": "nope"}"#;
-        let e = decode(WireProtocol::AwsJson { minor: 0 }, meta(400), json).unwrap_err();
+        let e = decode(WireProtocol::AwsJson { minor: 0 }, meta(400), json, None).unwrap_err();
         assert!(e.is_not_found(), "{e:?}");
         // An HTML page where JSON belongs is unreadable, never rows.
         assert!(matches!(
             decode(
                 WireProtocol::AwsJson { minor: 0 },
                 meta(200),
-                b"<html>oops</html>"
+                b"<html>oops</html>",
+                None
             ),
             Err(CallError::Unreadable { .. })
         ));
         assert!(matches!(
-            decode(WireProtocol::Query, meta(200), b"<unclosed>"),
+            decode(WireProtocol::Query, meta(200), b"<unclosed>", None),
             Err(CallError::Unreadable { .. })
         ));
     }

@@ -54,7 +54,9 @@ impl Paging {
                 request_location: p.request_location,
                 request_token_type: p.request_token_type.clone(),
                 response: if p.response_location == TokenLocation::Body {
-                    ResponseToken::Field(p.response_key.clone())
+                    // The current registry writes the key as JSONPath (`$.NextToken`).
+                    let key = p.response_key.strip_prefix("$.").unwrap_or(&p.response_key);
+                    ResponseToken::Field(key.to_string())
                 } else if p.response_key.eq_ignore_ascii_case("link") {
                     ResponseToken::LinkNext
                 } else {
@@ -129,15 +131,22 @@ impl Token {
 /// malformed answer: it would otherwise end the listing silently, dropping the remaining
 /// pages.
 pub fn next_token(answer: &Answer, p: &Paging) -> Result<Option<Token>, String> {
-    match (&p.response, answer) {
+    match answer {
+        Answer::Json(page) => json_page_token(page, p),
+        Answer::Transformed { shaped, raw } => match json_page_token(shaped, p)? {
+            Some(token) => Ok(Some(token)),
+            None => next_token(raw, p),
+        },
+        Answer::Xml(text) => xml_page_token(text, p),
+    }
+}
+
+fn json_page_token(page: &Value, p: &Paging) -> Result<Option<Token>, String> {
+    match &p.response {
         // The Link header is not in the answer's body; the pager reads it (`link_next`).
-        (ResponseToken::Unread | ResponseToken::LinkNext, _) => Ok(None),
-        (ResponseToken::S3 { next, last_key }, Answer::Xml(text)) => {
-            s3_token(text, next, *last_key)
-        }
-        (ResponseToken::S3 { .. }, Answer::Json(_)) => Ok(None),
-        (ResponseToken::Field(key), Answer::Json(page)) => json_token(page.get(key), key),
-        (ResponseToken::Convention(key), Answer::Json(page)) => {
+        ResponseToken::Unread | ResponseToken::LinkNext | ResponseToken::S3 { .. } => Ok(None),
+        ResponseToken::Field(key) => json_token(page.get(key), key),
+        ResponseToken::Convention(key) => {
             let Some(obj) = page.as_object() else {
                 return Ok(None);
             };
@@ -147,7 +156,14 @@ pub fn next_token(answer: &Answer, p: &Paging) -> Result<Option<Token>, String> 
             }
             json_token(found.map(|(_, v)| v), key)
         }
-        (ResponseToken::Field(key) | ResponseToken::Convention(key), Answer::Xml(text)) => {
+    }
+}
+
+fn xml_page_token(text: &str, p: &Paging) -> Result<Option<Token>, String> {
+    match &p.response {
+        ResponseToken::Unread | ResponseToken::LinkNext => Ok(None),
+        ResponseToken::S3 { next, last_key } => s3_token(text, next, *last_key),
+        ResponseToken::Field(key) | ResponseToken::Convention(key) => {
             let doc = xml::parse(text)?;
             Ok(xml_token(&doc, key).map(Token::Text))
         }
@@ -343,6 +359,7 @@ mod tests {
             intent: Intent::Read,
             endpoint: crate::plan::endpoint::Origin::of_url(url).unwrap(),
             protocol: WireProtocol::AwsJson { minor: 0 },
+            transform: None,
         }
     }
 

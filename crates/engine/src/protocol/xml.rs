@@ -5,27 +5,13 @@
 //! (`<Response><Errors><Error>`, `<ErrorResponse><Error>`, S3's `<Error>`), and JSON bodies
 //! written as XML for the documents that ask for them.
 
-use roxmltree::{Document, Node, ParsingOptions};
+use roxmltree::{Document, Node};
 use serde_json::{Map, Value};
 use stackql_registry::{property_for_element, xml_name, XPath};
 
-/// Elements (and text nodes) one answer may hold: far above any AWS page (EC2's 1,000
-/// instances are ~200k nodes), far below what would exhaust memory.
-pub const MAX_NODES: u32 = 5_000_000;
-/// Nesting depth converted into JSON; deeper answers are refused, not walked (the walk
-/// recurses).
-pub const MAX_DEPTH: usize = 64;
-
-/// A parsed answer. DTDs (and so entity expansion) are refused.
-pub fn parse(text: &str) -> Result<Document<'_>, String> {
-    let options = ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: MAX_NODES,
-        ..ParsingOptions::default()
-    };
-    Document::parse_with_options(text, options)
-        .map_err(|e| format!("the answer is not valid XML: {e}"))
-}
+// Parsing within limits (DTDs refused, node and depth limits) is shared with the
+// response transforms, which read the same answers.
+pub use stackql_transform::xml::{parse, MAX_DEPTH};
 
 /// The elements `path` selects, in document order.
 pub fn select<'a, 'i>(doc: &'a Document<'i>, path: &XPath) -> Vec<Node<'a, 'i>> {

@@ -189,9 +189,13 @@ fn parameter_columns(registry: &Registry, table: &QualifiedName) -> Vec<String> 
     };
     let mut out: Vec<String> = Vec::new();
     for m in r.methods_for(SqlVerb::Select) {
-        for p in &m.params {
-            if !out.contains(&p.name) {
-                out.push(p.name.clone());
+        for name in m
+            .params
+            .iter()
+            .flat_map(|p| std::iter::once(&p.name).chain(&p.aliases))
+        {
+            if !out.contains(name) {
+                out.push(name.clone());
             }
         }
     }

@@ -89,25 +89,31 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
             .map_err(|e| module_error(e.to_string()))?;
         let mut columns: Vec<Column> = Vec::new();
         let mut decl = Vec::new();
+        let is_row_column = |name: &str| {
+            select_methods(&resource)
+                .iter()
+                .any(|m| m.columns.iter().any(|(n, _, _)| n == name))
+        };
         for method in select_methods(&resource) {
             for param in &method.params {
-                // SQLite column names are case-insensitive (`NextToken` vs `nextToken`).
-                if !columns
-                    .iter()
-                    .any(|c| c.name.eq_ignore_ascii_case(&param.name))
-                {
+                // A parameter's aliases (`queue_url` for `QueueUrl`) are columns of their own
+                // that supply it; one that is also a row column is that column.
+                for name in std::iter::once(&param.name).chain(&param.aliases) {
+                    // SQLite column names are case-insensitive (`NextToken` vs `nextToken`).
+                    if columns.iter().any(|c| c.name.eq_ignore_ascii_case(name)) {
+                        continue;
+                    }
                     // Parameters that are not server variables are HIDDEN: usable in WHERE
                     // and selectable by name, but not part of `SELECT *`.
-                    let hidden = param.location != ParamLocation::Server
-                        && !method.columns.iter().any(|(n, _, _)| n == &param.name);
+                    let hidden = param.location != ParamLocation::Server && !is_row_column(name);
                     decl.push(format!(
                         "\"{}\" {}{}",
-                        param.name.replace('"', "\"\""),
+                        name.replace('"', "\"\""),
                         param.column_type().sqlite_decl(),
                         if hidden { " HIDDEN" } else { "" }
                     ));
                     columns.push(Column {
-                        name: param.name.clone(),
+                        name: name.clone(),
                         is_param: true,
                     });
                 }
@@ -175,8 +181,10 @@ unsafe impl<'vtab> VTab<'vtab> for ProviderTable {
         let methods = select_methods(&self.resource);
         let mut best_missing: Option<Vec<String>> = None;
         for (m_idx, method) in methods.iter().enumerate() {
-            let missing = method
-                .missing_params(|p| eq.iter().any(|(_, col)| self.columns[*col].name == p.name));
+            let missing = method.missing_params(|p| {
+                eq.iter()
+                    .any(|(_, col)| p.answers_to(&self.columns[*col].name))
+            });
             if !missing.is_empty() {
                 if best_missing
                     .as_ref()
@@ -265,6 +273,8 @@ pub struct CallPlan {
     pub paging: Option<Paging>,
     pub read: ReadSpec,
     pub row_columns: Arc<Vec<String>>,
+    /// The response field each column shows (the column's own name unless renamed).
+    pub row_fields: Arc<Vec<String>>,
     pub combo: Vec<(String, SqlValue)>,
 }
 
@@ -371,6 +381,13 @@ impl ProviderCursor {
         let label = format!("{}.{}", table.table, method.name);
         let row_columns: Arc<Vec<String>> =
             Arc::new(table.columns.iter().map(|c| c.name.clone()).collect());
+        let row_fields: Arc<Vec<String>> = Arc::new(
+            table
+                .columns
+                .iter()
+                .map(|c| method.field_of(&c.name).to_string())
+                .collect(),
+        );
         let read = ReadSpec::of(method);
         let paging = Paging::of(method, &table.service);
         let mut plans = Vec::new();
@@ -412,6 +429,7 @@ impl ProviderCursor {
                 paging: paging.clone(),
                 read: read.clone(),
                 row_columns: row_columns.clone(),
+                row_fields: row_fields.clone(),
                 combo,
             });
         }
@@ -591,25 +609,35 @@ pub fn fetch_deferred(ctx: &Arc<Context>, plans: Vec<CallPlan>) -> Vec<FailedCal
 fn page_rows(page: &Answer, plan: &CallPlan) -> Result<Vec<Vec<SqlValue>>, String> {
     Ok(protocol::items(page, &plan.read)?
         .into_iter()
-        .map(|item| to_row(&item, &plan.row_columns, &plan.combo))
+        .map(|item| to_row(&item, &plan.row_columns, &plan.row_fields, &plan.combo))
         .collect())
 }
 
-/// One row: response fields by column name; parameter columns the response lacks carry the
+/// One row: each column's response field; parameter columns the response lacks carry the
 /// value the call was made with (so `region` is filled on every row).
-fn to_row(item: &Value, columns: &[String], combo: &[(String, SqlValue)]) -> Vec<SqlValue> {
+fn to_row(
+    item: &Value,
+    columns: &[String],
+    fields: &[String],
+    combo: &[(String, SqlValue)],
+) -> Vec<SqlValue> {
     columns
         .iter()
-        .map(|c| match item.get(c).or_else(|| field_any_case(item, c)) {
-            // A row that is not an object is the anonymous column's value.
-            _ if c == ANONYMOUS_COLUMN && !item.is_object() && !item.is_null() => json_to_sql(item),
-            Some(v) if !v.is_null() => json_to_sql(v),
-            _ => combo
-                .iter()
-                .find(|(n, _)| n == c)
-                .map(|(_, v)| v.clone())
-                .unwrap_or(SqlValue::Null),
-        })
+        .zip(fields)
+        .map(
+            |(c, f)| match item.get(f).or_else(|| field_any_case(item, f)) {
+                // A row that is not an object is the anonymous column's value.
+                _ if c == ANONYMOUS_COLUMN && !item.is_object() && !item.is_null() => {
+                    json_to_sql(item)
+                }
+                Some(v) if !v.is_null() => json_to_sql(v),
+                _ => combo
+                    .iter()
+                    .find(|(n, _)| n == c)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or(SqlValue::Null),
+            },
+        )
         .collect()
 }
 

@@ -47,6 +47,7 @@ pub async fn await_final(
         intent: Intent::Read,
         endpoint: template.endpoint.clone(),
         protocol: stackql_registry::WireProtocol::AwsJson { minor: 0 },
+        transform: None,
     };
     let deadline = Instant::now() + timeout;
     let mut backoff = Duration::from_millis(200);

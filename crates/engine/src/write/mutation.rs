@@ -254,7 +254,7 @@ pub fn run(engine: &mut Engine, statement: Statement) -> Result<Outcome, EngineE
                 .map(|o| o.keys().cloned().collect())
                 .unwrap_or_default();
             let missing = method.missing_params(|p| {
-                call.values.contains_key(&p.name)
+                call.values.keys().any(|k| p.answers_to(k))
                     || matches!(&p.location, ParamLocation::Body { field } if body_fields.contains(field))
             });
             if !missing.is_empty() {
@@ -419,11 +419,11 @@ fn choose_method<'m>(
 ) -> Result<&'m Method, EngineError> {
     let mut best: Option<Vec<String>> = None;
     for m in methods {
-        let mut missing = m.missing_params(|p| supplied.contains(&p.name));
+        let mut missing = m.missing_params(|p| supplied.iter().any(|c| p.answers_to(c)));
         if let Some(obj) = m.required_nested_object() {
             let any = m.params.iter().any(|p| {
                 matches!(&p.location, ParamLocation::BodyNested { parent, .. } if parent == obj)
-                    && supplied.contains(&p.name)
+                    && supplied.iter().any(|c| p.answers_to(c))
             });
             if !any {
                 missing.push(format!("{obj} (at least one of its properties)"));
@@ -731,7 +731,10 @@ fn exec_rows(
         .map(|it| {
             columns
                 .iter()
-                .map(|c| sql_to_cell(it.get(c).map(json_to_sql).unwrap_or(SqlValue::Null)))
+                .map(|c| {
+                    let field = method.field_of(c);
+                    sql_to_cell(it.get(field).map(json_to_sql).unwrap_or(SqlValue::Null))
+                })
                 .collect()
         })
         .collect();
