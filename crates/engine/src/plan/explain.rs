@@ -5,9 +5,11 @@
 
 use crate::error::EngineError;
 use crate::plan::request::PreparedRequest;
+use crate::protocol;
 use crate::write::mutation;
 use crate::{Engine, Outcome};
 use stackql_output::{Cell, ResultSet};
+use stackql_registry::WireProtocol;
 use stackql_sql::Statement;
 
 const COLUMNS: &[&str] = &[
@@ -118,15 +120,32 @@ fn push_grouped(rows: &mut Vec<Vec<Cell>>, req: &PreparedRequest, paged: bool, n
     ]);
 }
 
-/// `POST CloudApiService.ListResources` where the target header names the operation.
+/// What goes on the wire, as `protocol::encode` sends it: `POST CloudApiService.ListResources`
+/// where a target header names the operation; `POST https://iam.amazonaws.com/
+/// Action=ListUsers` for the query protocols, whose documents write the call as a GET with
+/// the action in the URL although it travels as a form POST; otherwise the method and URL.
 fn http_target(req: &PreparedRequest) -> String {
-    let target = req
+    if let Some((_, target)) = req
         .headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| req.url.clone());
-    format!("{} {target}", req.method)
+    {
+        return format!("{} {target}", req.method);
+    }
+    match req.protocol {
+        WireProtocol::Query | WireProtocol::Ec2Query => match protocol::encode(req) {
+            Ok(wire) => {
+                let action = url::form_urlencoded::parse(&wire.body)
+                    .find(|(k, _)| k == "Action")
+                    .map(|(_, v)| format!(" Action={v}"))
+                    .unwrap_or_default();
+                format!("{} {}{action}", wire.method, wire.url)
+            }
+            // Not sendable as planned; the call itself reports why.
+            Err(_) => format!("{} {}", req.method, req.url),
+        },
+        _ => format!("{} {}", req.method, req.url),
+    }
 }
 
 fn result(rows: Vec<Vec<Cell>>) -> ResultSet {
