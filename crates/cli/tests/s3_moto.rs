@@ -172,8 +172,9 @@ fn object_versions_continue_from_the_key_and_version_id_markers() {
             "-o",
             "json",
             "--http.log.enabled=true",
+            // `versions` is the path's `?versions` marker, a required empty parameter.
             "EXEC aws.s3_api.object_versions.object_versions_List \
-             @bucket='versioned', @region='us-east-1', @\"max-keys\"=2",
+             @bucket='versioned', @region='us-east-1', @versions='', @max-keys=2",
         ],
     )
     .ok();

@@ -9,7 +9,6 @@ use crate::protocol;
 use crate::write::mutation;
 use crate::{Engine, Outcome};
 use stackql_output::{Cell, ResultSet};
-use stackql_registry::WireProtocol;
 use stackql_sql::Statement;
 
 const COLUMNS: &[&str] = &[
@@ -120,31 +119,16 @@ fn push_grouped(rows: &mut Vec<Vec<Cell>>, req: &PreparedRequest, paged: bool, n
     ]);
 }
 
-/// What goes on the wire, as `protocol::encode` sends it: `POST CloudApiService.ListResources`
-/// where a target header names the operation; `POST https://iam.amazonaws.com/
-/// Action=ListUsers` for the query protocols, whose documents write the call as a GET with
-/// the action in the URL although it travels as a form POST; otherwise the method and URL.
+/// `POST CloudApiService.ListResources` where a target header names the operation, else the
+/// call as it goes on the wire (`protocol::shown_target`).
 fn http_target(req: &PreparedRequest) -> String {
-    if let Some((_, target)) = req
+    match req
         .headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
     {
-        return format!("{} {target}", req.method);
-    }
-    match req.protocol {
-        WireProtocol::Query | WireProtocol::Ec2Query => match protocol::encode(req) {
-            Ok(wire) => {
-                let action = url::form_urlencoded::parse(&wire.body)
-                    .find(|(k, _)| k == "Action")
-                    .map(|(_, v)| format!(" Action={v}"))
-                    .unwrap_or_default();
-                format!("{} {}{action}", wire.method, wire.url)
-            }
-            // Not sendable as planned; the call itself reports why.
-            Err(_) => format!("{} {}", req.method, req.url),
-        },
-        _ => format!("{} {}", req.method, req.url),
+        Some((_, target)) => format!("{} {target}", req.method),
+        None => protocol::shown_target(req),
     }
 }
 
