@@ -3,8 +3,10 @@
 //! served by a loopback server that records headers; an unsupported type sends nothing.
 //! AWS credentials come from the standard chain: a profile's `role_arn` + `source_profile`
 //! and web identity through STS AssumeRole* on `moto_server` (the signature is checked
-//! with the secret moto issued), `credential_process`, container credentials and SSO
-//! from loopback fixtures. Every environment is the test's own (no ~/.aws).
+//! with the secret moto issued), `credential_process`, container credentials, SSO and
+//! instance metadata (IMDSv2, alone and as a role profile's `credential_source`, with STS
+//! behind a recording proxy) from loopback fixtures. Every environment is the test's own
+//! (no ~/.aws).
 
 mod common;
 mod loopback;
@@ -551,4 +553,223 @@ fn sha1_hex(text: &str) -> String {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     String::from_utf8(out.stdout).unwrap()[..40].to_string()
+}
+
+// ---- Instance metadata (IMDSv2), observed through a fake metadata service on loopback.
+
+const IMDS_TOKEN: &str = "imds-session-token";
+const IMDS_ROLE: &str = "stackql-instance-role";
+
+/// A fake EC2 instance metadata service: a session token for `PUT /latest/api/token`, then,
+/// for requests carrying it, the instance role's name and its temporary keys.
+fn fake_imds() -> Loopback {
+    Loopback::start(|r, _| {
+        let text = |status: u16, body: &str| Reply::Answer(status, vec![], body.to_string());
+        if r.method == "PUT" && r.target == "/latest/api/token" {
+            return Reply::Answer(
+                200,
+                vec![("x-aws-ec2-metadata-token-ttl-seconds", "21600".into())],
+                IMDS_TOKEN.to_string(),
+            );
+        }
+        if r.header("x-aws-ec2-metadata-token") != Some(IMDS_TOKEN) {
+            return text(401, "");
+        }
+        match (r.method.as_str(), r.target.as_str()) {
+            ("GET", "/latest/meta-data/iam/security-credentials/") => text(200, IMDS_ROLE),
+            ("GET", path)
+                if path == format!("/latest/meta-data/iam/security-credentials/{IMDS_ROLE}") =>
+            {
+                text(
+                    200,
+                    r#"{"Code": "Success", "LastUpdated": "2026-01-01T00:00:00Z", "Type": "AWS-HMAC",
+                        "AccessKeyId": "AKIDINSTANCE", "SecretAccessKey": "instance-secret",
+                        "Token": "instance-token", "Expiration": "2099-01-01T00:00:00Z"}"#,
+                )
+            }
+            _ => text(404, ""),
+        }
+    })
+}
+
+/// The environment that lets the chain reach `imds` (the other tests turn it off).
+fn imds_env(imds: &Loopback) -> [(&'static str, String); 2] {
+    [
+        ("AWS_EC2_METADATA_DISABLED", "false".to_string()),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url()),
+    ]
+}
+
+/// Checks the metadata service was asked as IMDSv2 clients do: a token first, then the
+/// role's name and its keys, both with the token (the fake refuses them without it).
+fn assert_imds_v2_conversation(imds: &Loopback) {
+    let asked: Vec<(String, String)> = imds
+        .requests()
+        .iter()
+        .map(|r| (r.method.clone(), r.target.clone()))
+        .collect();
+    assert_eq!(
+        asked.first(),
+        Some(&("PUT".to_string(), "/latest/api/token".to_string())),
+        "{asked:?}"
+    );
+    for path in [
+        "/latest/meta-data/iam/security-credentials/".to_string(),
+        format!("/latest/meta-data/iam/security-credentials/{IMDS_ROLE}"),
+    ] {
+        assert!(
+            asked.contains(&("GET".to_string(), path.clone())),
+            "{path} not asked: {asked:?}"
+        );
+    }
+}
+
+#[test]
+fn instance_metadata_keys_sign_the_calls() {
+    let imds = fake_imds();
+    let home = tempfile::tempdir().unwrap();
+    let [disabled, endpoint] = imds_env(&imds);
+    let (run, requests) = aws_call(&[
+        ("HOME", home.path().to_str().unwrap()),
+        (disabled.0, &disabled.1),
+        (endpoint.0, &endpoint.1),
+    ]);
+    run.ok();
+    assert_imds_v2_conversation(&imds);
+    assert_eq!(requests.len(), 1);
+    assert_eq!(signed_key(&requests[0]), "AKIDINSTANCE");
+    assert_eq!(
+        requests[0].header("x-amz-security-token"),
+        Some("instance-token")
+    );
+    assert_signed_with(&requests[0], "AKIDINSTANCE", "instance-secret");
+}
+
+/// A recording proxy in front of moto: each request is recorded, sent on to moto as is and
+/// moto's answer returned, so a test can check how the request to moto was signed.
+fn recording_proxy(moto_port: u16) -> Loopback {
+    Loopback::start(move |r, _| {
+        use std::io::{Read, Write};
+        let mut to_moto =
+            std::net::TcpStream::connect(("127.0.0.1", moto_port)).expect("moto answers");
+        let mut head = format!("{} {} HTTP/1.0\r\n", r.method, r.target);
+        for (k, v) in &r.headers {
+            if !k.eq_ignore_ascii_case("connection") {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+        }
+        head.push_str("Connection: close\r\n\r\n");
+        to_moto.write_all(head.as_bytes()).unwrap();
+        to_moto.write_all(&r.body).unwrap();
+        let mut answer = String::new();
+        to_moto.read_to_string(&mut answer).unwrap();
+        let (status_and_headers, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+        let status = status_and_headers
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(502);
+        Reply::Answer(
+            status,
+            vec![("Content-Type", "text/xml".into())],
+            body.to_string(),
+        )
+    })
+}
+
+#[test]
+fn a_role_profile_with_credential_source_ec2_instance_metadata_assumes_the_role_with_its_keys() {
+    let moto = start_moto();
+    let sts = recording_proxy(moto.port);
+    let imds = fake_imds();
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile on-ec2]\nrole_arn = arn:aws:iam::123456789012:role/from-instance\n\
+         credential_source = Ec2InstanceMetadata\nrole_session_name = on-ec2-session\n",
+    )
+    .unwrap();
+    let [disabled, endpoint] = imds_env(&imds);
+    let sts_url = sts.url();
+    let (run, requests) = aws_call(&[
+        ("HOME", home.path().to_str().unwrap()),
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("AWS_PROFILE", "on-ec2"),
+        ("AWS_ENDPOINT_URL_STS", &sts_url),
+        (disabled.0, &disabled.1),
+        (endpoint.0, &endpoint.1),
+    ]);
+    run.ok();
+    assert_imds_v2_conversation(&imds);
+    // STS was asked to assume the role with the instance's keys...
+    let assume: Vec<Recorded> = sts.requests();
+    assert_eq!(assume.len(), 1, "{assume:?}");
+    assert!(
+        String::from_utf8_lossy(&assume[0].body).contains("Action=AssumeRole"),
+        "{assume:?}"
+    );
+    assert_eq!(signed_key(&assume[0]), "AKIDINSTANCE");
+    assert_eq!(
+        assume[0].header("x-amz-security-token"),
+        Some("instance-token")
+    );
+    assert_signed_with(&assume[0], "AKIDINSTANCE", "instance-secret");
+    // ...and the call is signed with the keys moto issued for that role.
+    let akid = signed_key(&requests[0]);
+    let role = assumed_role_for(&moto.data(), &akid);
+    assert_eq!(
+        role["role_arn"],
+        "arn:aws:iam::123456789012:role/from-instance"
+    );
+    assert_eq!(role["session_name"], "on-ec2-session");
+    assert_signed_with(
+        &requests[0],
+        &akid,
+        role["secret_access_key"].as_str().unwrap(),
+    );
+}
+
+/// `credential_source = Environment` names the environment's keys as the role's source, but
+/// environment keys come before any profile in the standard chain (aws-config's and
+/// botocore's alike, when the profile is chosen by `AWS_PROFILE`; StackQL has no other way
+/// to choose one): the calls are signed with those keys and STS is never asked.
+#[test]
+fn environment_keys_come_before_a_role_profile_with_credential_source_environment() {
+    let moto = start_moto();
+    let sts = recording_proxy(moto.port);
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[profile from-env]\nrole_arn = arn:aws:iam::123456789012:role/from-env\n\
+         credential_source = Environment\n",
+    )
+    .unwrap();
+    let sts_url = sts.url();
+    let (run, requests) = aws_call(&[
+        ("HOME", home.path().to_str().unwrap()),
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("AWS_PROFILE", "from-env"),
+        ("AWS_ACCESS_KEY_ID", "AKIDFROMENV"),
+        ("AWS_SECRET_ACCESS_KEY", "env-secret"),
+        ("AWS_ENDPOINT_URL_STS", &sts_url),
+    ]);
+    run.ok();
+    assert!(sts.requests().is_empty(), "{:?}", sts.requests());
+    assert_signed_with(&requests[0], "AKIDFROMENV", "env-secret");
+    // Without environment keys the profile is used, and its source has none to give.
+    let (run, requests) = aws_call(&[
+        ("HOME", home.path().to_str().unwrap()),
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ("AWS_PROFILE", "from-env"),
+        ("AWS_ENDPOINT_URL_STS", &sts_url),
+    ]);
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("AWS profile 'from-env'"),
+        "{}",
+        run.stderr
+    );
+    assert!(requests.is_empty() && sts.requests().is_empty());
 }

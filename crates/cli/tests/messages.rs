@@ -86,7 +86,10 @@ fn one_message_per_request_and_details_only_when_verbose() {
         .unwrap_or_else(|| panic!("{}", verbose.stderr));
     let detail = lines.get(at + 1).copied().unwrap_or_default();
     assert!(
-        detail.starts_with("  INSERT aws.sagemaker.images") && detail.contains("request token "),
+        detail.starts_with("  INSERT aws.sagemaker.images")
+            && detail.contains("request token ")
+            // Cloud Control writes are asynchronous: AWAIT would follow the token.
+            && detail.ends_with("; add /*+ AWAIT */ to wait for the outcome"),
         "{}",
         verbose.stderr
     );

@@ -333,3 +333,91 @@ fn a_create_user_answered_500_is_sent_once_and_its_xml_error_reported() {
         );
     }
 }
+
+/// A synchronous write's `-v` output: the http log's line for the one request, as sent (a
+/// form POST to the endpoint naming its Action, never the document's `GET /?Action=...`),
+/// then StackQL's message and what was done, with no hint to AWAIT (the answer already is
+/// the outcome; there is no request token to follow).
+fn assert_synchronous_report(run: &Run, endpoint: &str, action: &str, verb_and_target: &str) {
+    let (http, rest): (Vec<&str>, Vec<&str>) =
+        run.stderr.lines().partition(|l| l.starts_with("http: "));
+    assert_eq!(http.len(), 1, "{}", run.stderr);
+    assert!(
+        http[0].starts_with(&format!(
+            "http: POST {endpoint}/ Action={action} [us-east-1] HTTP 200"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        rest,
+        [
+            "The operation was despatched successfully".to_string(),
+            format!("  {verb_and_target}: SUCCESS")
+        ],
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_ec2_volume_is_updated_through_modify_volume() {
+    let reg = aws_registry();
+    let moto = start_moto();
+    let volume_id = moto.boto3(
+        "v = boto3.client('ec2').create_volume(Size=8, VolumeType='gp2', AvailabilityZone='us-east-1a')\n\
+         print(v['VolumeId'])",
+    );
+    let volume_id = volume_id.trim();
+    // `volumes` lists ModifyVolume under sqlVerbs.update; SET columns are its parameters.
+    let run = stackql(
+        reg.root(),
+        Some(&moto.url),
+        &[
+            "exec",
+            "-v",
+            &format!(
+                "UPDATE aws.ec2_api.volumes SET Size = 20, VolumeType = 'gp3' \
+                 WHERE VolumeId = '{volume_id}' AND region = 'us-east-1'"
+            ),
+        ],
+    )
+    .ok();
+    assert_synchronous_report(
+        &run,
+        &moto.url,
+        "ModifyVolume",
+        "UPDATE aws.ec2_api.volumes",
+    );
+    let volume: Value = serde_json::from_str(&moto.boto3(&format!(
+        "v = boto3.client('ec2').describe_volumes(VolumeIds=['{volume_id}'])['Volumes'][0]\n\
+         print(json.dumps([v['Size'], v['VolumeType']]))"
+    )))
+    .unwrap();
+    assert_eq!(volume, serde_json::json!([20, "gp3"]));
+}
+
+#[test]
+fn exec_of_an_iam_action_renames_and_moves_a_user() {
+    let reg = aws_registry();
+    let moto = start_moto();
+    moto.boto3("boto3.client('iam').create_user(UserName='before', Path='/old/')");
+    // users_Update (UpdateUser) is under no SQL verb: EXEC is how it is called.
+    let run = stackql(
+        reg.root(),
+        Some(&moto.url),
+        &[
+            "exec",
+            "-v",
+            "EXEC aws.iam_api.users.users_Update @UserName='before', @NewUserName='after', \
+             @NewPath='/new/', @region='us-east-1'",
+        ],
+    )
+    .ok();
+    assert_synchronous_report(&run, &moto.url, "UpdateUser", "EXEC aws.iam_api.users");
+    let users: Value = serde_json::from_str(&moto.boto3(
+        "print(json.dumps([[u['UserName'], u['Path']] for u in boto3.client('iam').list_users()['Users']]))",
+    ))
+    .unwrap();
+    assert_eq!(users, serde_json::json!([["after", "/new/"]]));
+}

@@ -139,3 +139,63 @@ fn buckets_are_listed_created_and_deleted_as_boto3_sees_them() {
     assert!(!left.contains(&"made-by-stackql".to_string()), "{left:?}");
     assert_eq!(left.len(), after.len() - 1, "{left:?}");
 }
+
+#[test]
+fn object_versions_continue_from_the_key_and_version_id_markers() {
+    let reg = aws_registry();
+    let moto = start_moto();
+    // Two keys of three versions each, listed two at a time: page ends fall inside a key's
+    // versions, where the key marker alone cannot say where to go on.
+    moto.boto3(
+        "s3 = boto3.client('s3')\n\
+         s3.create_bucket(Bucket='versioned')\n\
+         s3.put_bucket_versioning(Bucket='versioned', VersioningConfiguration={'Status': 'Enabled'})\n\
+         for key in ['a', 'b']:\n    \
+             for i in range(3): s3.put_object(Bucket='versioned', Key=key, Body=b'v%d' % i)\n\
+         print('[]')",
+    );
+    // The markers boto3's paginator continues from, page by page.
+    let expected: Vec<(String, String)> = serde_json::from_str(&moto.boto3(
+        "out = []\n\
+         for page in boto3.client('s3').get_paginator('list_object_versions').paginate(\
+             Bucket='versioned', PaginationConfig={'PageSize': 2}):\n    \
+             if page.get('IsTruncated'): out.append([page['NextKeyMarker'], page['NextVersionIdMarker']])\n\
+         print(json.dumps(out))",
+    ))
+    .unwrap();
+    assert_eq!(expected.len(), 2, "six versions in pages of two");
+    let run = stackql(
+        reg.root(),
+        Some(&moto.url),
+        &[
+            "exec",
+            "-o",
+            "json",
+            "--http.log.enabled=true",
+            // `versions` is the path's `?versions` marker, a required empty parameter.
+            "EXEC aws.s3_api.object_versions.object_versions_List \
+             @bucket='versioned', @region='us-east-1', @versions='', @max-keys=2",
+        ],
+    )
+    .ok();
+    let urls: Vec<url::Url> = run
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("http: GET "))
+        .map(|l| url::Url::parse(l.split_whitespace().next().unwrap()).unwrap())
+        .collect();
+    assert_eq!(urls.len(), 3, "three pages:\n{}", run.stderr);
+    let markers: Vec<(String, String)> = urls[1..]
+        .iter()
+        .map(|u| {
+            let q = |k: &str| {
+                u.query_pairs()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.into_owned())
+                    .unwrap_or_else(|| panic!("{k} missing from {u}"))
+            };
+            (q("key-marker"), q("version-id-marker"))
+        })
+        .collect();
+    assert_eq!(markers, expected);
+}

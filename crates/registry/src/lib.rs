@@ -26,8 +26,7 @@ pub use error::RegistryError;
 pub use jsonpath::JsonPath;
 pub use method::{
     BodyTranslate, Method, Param, ParamLocation, RequestSpec, ResponseSpec, ResponseTransform,
-    ANONYMOUS_COLUMN,
-    IGNORED_REGION,
+    ANONYMOUS_COLUMN, IGNORED_REGION,
 };
 pub use protocol::WireProtocol;
 pub use provider::{Provider, ServiceEntry};

@@ -200,9 +200,8 @@ impl HttpClient {
                 .map(|(_, v)| format!(" {v}"))
                 .unwrap_or_default();
             eprintln!(
-                "http: {} {}{target} [{}] {outcome}",
-                req.method,
-                req.url,
+                "http: {}{target} [{}] {outcome}",
+                crate::protocol::shown_target(req),
                 req.region.as_deref().unwrap_or("-")
             );
         }

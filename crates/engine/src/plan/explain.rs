@@ -6,6 +6,7 @@
 
 use crate::error::EngineError;
 use crate::plan::request::PreparedRequest;
+use crate::protocol;
 use crate::protocol::paging::{Paging, ResponseToken};
 use crate::write::mutation;
 use crate::{Engine, Outcome};
@@ -155,15 +156,17 @@ fn push_grouped(
     ]);
 }
 
-/// `POST CloudApiService.ListResources` where the target header names the operation.
+/// `POST CloudApiService.ListResources` where a target header names the operation, else the
+/// call as it goes on the wire (`protocol::shown_target`).
 fn http_target(req: &PreparedRequest) -> String {
-    let target = req
+    match req
         .headers
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("x-amz-target"))
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| req.url.clone());
-    format!("{} {target}", req.method)
+    {
+        Some((_, target)) => format!("{} {target}", req.method),
+        None => protocol::shown_target(req),
+    }
 }
 
 /// The result set; without `regional` the `region` column is left out.

@@ -60,6 +60,27 @@ pub fn encode(req: &PreparedRequest) -> Result<WireRequest, String> {
     })
 }
 
+/// A call as EXPLAIN and the http log show it: the verb and URL it is sent with, and for
+/// the query protocols the form's `Action` (`POST https://iam.amazonaws.com/
+/// Action=ListUsers`), since their documents write each call as `GET /?Action=...` although
+/// it travels as a form POST.
+pub fn shown_target(req: &PreparedRequest) -> String {
+    match req.protocol {
+        WireProtocol::Query | WireProtocol::Ec2Query => match encode(req) {
+            Ok(wire) => {
+                let action = url::form_urlencoded::parse(&wire.body)
+                    .find(|(k, _)| k == "Action")
+                    .map(|(_, v)| format!(" Action={v}"))
+                    .unwrap_or_default();
+                format!("{} {}{action}", wire.method, wire.url)
+            }
+            // Not sendable as planned; the call itself reports why.
+            Err(_) => format!("{} {}", req.method, req.url),
+        },
+        _ => format!("{} {}", req.method, req.url),
+    }
+}
+
 fn content_type(headers: &[(String, String)]) -> Option<&str> {
     headers
         .iter()

@@ -31,8 +31,14 @@ pub enum ResponseToken {
     /// is not `false`.
     Convention(String),
     /// S3's listings: the element `next` while `IsTruncated` is true, else (`last_key`,
-    /// ListObjects without a delimiter) the last `Key` listed (see `s3_paging`).
-    S3 { next: &'static str, last_key: bool },
+    /// ListObjects without a delimiter) the last `Key` listed; `then` is a second marker
+    /// (request parameter, answer element) that goes with the first, as ListObjectVersions'
+    /// `version-id-marker` from `NextVersionIdMarker` (see `s3_paging`).
+    S3 {
+        next: &'static str,
+        last_key: bool,
+        then: Option<(&'static str, &'static str)>,
+    },
     /// The `rel="next"` target of the answer's `Link` header (declared as the response
     /// token `Link` in a header, as GitHub's document does): the next request is that URL,
     /// followed only on the request's own origin (`Pager`).
@@ -98,6 +104,9 @@ impl Paging {
 pub enum Token {
     Text(String),
     Number(serde_json::Number),
+    /// Several query parameters that continue the listing together (S3's key marker with
+    /// its version-id or upload-id marker), as (parameter, value).
+    Params(Vec<(String, String)>),
 }
 
 impl Token {
@@ -106,6 +115,11 @@ impl Token {
         match self {
             Token::Text(t) => t.clone(),
             Token::Number(n) => n.to_string(),
+            Token::Params(pairs) => pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
         }
     }
 
@@ -123,6 +137,8 @@ impl Token {
                 .map_or_else(|_| Value::String(t.clone()), Value::Number),
             (Token::Text(t), _) => Value::String(t.clone()),
             (Token::Number(n), _) => Value::Number(n.clone()),
+            // Only S3 makes these, for query strings.
+            (Token::Params(_), _) => Value::String(self.text()),
         }
     }
 }
@@ -162,7 +178,16 @@ fn json_page_token(page: &Value, p: &Paging) -> Result<Option<Token>, String> {
 fn xml_page_token(text: &str, p: &Paging) -> Result<Option<Token>, String> {
     match &p.response {
         ResponseToken::Unread | ResponseToken::LinkNext => Ok(None),
-        ResponseToken::S3 { next, last_key } => s3_token(text, next, *last_key),
+        ResponseToken::S3 {
+            next,
+            last_key,
+            then,
+        } => s3_token(
+            text,
+            next,
+            *last_key,
+            then.map(|t| (p.request_key.as_str(), t)),
+        ),
         ResponseToken::Field(key) | ResponseToken::Convention(key) => {
             let doc = xml::parse(text)?;
             Ok(xml_token(&doc, key).map(Token::Text))
@@ -223,16 +248,27 @@ pub fn set_token(req: &mut PreparedRequest, p: &Paging, token: &Token) {
             }
         }
         TokenLocation::Query => {
+            let set: Vec<(String, String)> = match token {
+                Token::Params(pairs) => pairs.clone(),
+                _ => vec![(p.request_key.clone(), token.text())],
+            };
             let mut url = url::Url::parse(&req.url).expect("request URLs are valid");
+            // The rule's own parameters are replaced, even one this page's answer left out
+            // (a version-id marker belongs to the key marker it came with).
+            let replaced = |k: &str| {
+                k == p.request_key
+                    || set.iter().any(|(s, _)| s == k)
+                    || matches!(&p.response, ResponseToken::S3 { then: Some((param, _)), .. } if *param == k)
+            };
             let kept: Vec<(String, String)> = url
                 .query_pairs()
-                .filter(|(k, _)| k != &p.request_key)
+                .filter(|(k, _)| !replaced(k))
                 .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect();
             url.query_pairs_mut()
                 .clear()
                 .extend_pairs(kept)
-                .append_pair(&p.request_key, &token.text());
+                .extend_pairs(set);
             req.url = url.to_string();
         }
         TokenLocation::Header => {
@@ -247,7 +283,11 @@ pub fn set_token(req: &mut PreparedRequest, p: &Paging, token: &Token) {
 /// ListObjectsV2 sends `continuation-token` from the answer's `NextContinuationToken`;
 /// ListObjects sends `marker` from `NextMarker`, or, since S3 gives that only with a
 /// delimiter, the last `Key` listed. (Its `Marker` element echoes the request, so the
-/// generic `Marker` convention would stop after the first page.)
+/// generic `Marker` convention would stop after the first page.) ListObjectVersions sends
+/// `key-marker` and `version-id-marker` from `NextKeyMarker` and `NextVersionIdMarker`,
+/// ListMultipartUploads `key-marker` and `upload-id-marker` from `NextKeyMarker` and
+/// `NextUploadIdMarker`: one key's versions or uploads may span pages, so the key alone
+/// would repeat or skip some.
 fn s3_paging(method: &Method) -> Option<Paging> {
     let has = |name: &str| {
         method
@@ -255,10 +295,24 @@ fn s3_paging(method: &Method) -> Option<Paging> {
             .iter()
             .any(|p| p.wire_name == name && p.location == ParamLocation::Query)
     };
-    let (request_key, next, last_key) = if has("continuation-token") {
-        ("continuation-token", "NextContinuationToken", false)
+    let (request_key, next, last_key, then) = if has("continuation-token") {
+        ("continuation-token", "NextContinuationToken", false, None)
     } else if has("marker") {
-        ("marker", "NextMarker", true)
+        ("marker", "NextMarker", true, None)
+    } else if has("key-marker") && has("version-id-marker") {
+        (
+            "key-marker",
+            "NextKeyMarker",
+            false,
+            Some(("version-id-marker", "NextVersionIdMarker")),
+        )
+    } else if has("key-marker") && has("upload-id-marker") {
+        (
+            "key-marker",
+            "NextKeyMarker",
+            false,
+            Some(("upload-id-marker", "NextUploadIdMarker")),
+        )
     } else {
         return None;
     };
@@ -266,21 +320,42 @@ fn s3_paging(method: &Method) -> Option<Paging> {
         request_key: request_key.to_string(),
         request_location: TokenLocation::Query,
         request_token_type: None,
-        response: ResponseToken::S3 { next, last_key },
+        response: ResponseToken::S3 {
+            next,
+            last_key,
+            then,
+        },
     })
 }
 
 /// The next page of an S3 listing (see `s3_paging`). A truncated answer without a way to
 /// continue is an error: stopping there would return part of the bucket as if whole.
-fn s3_token(text: &str, next: &str, last_key: bool) -> Result<Option<Token>, String> {
+/// `then` is (the first marker's request parameter, the second marker) for listings
+/// continued by two.
+fn s3_token(
+    text: &str,
+    next: &str,
+    last_key: bool,
+    then: Option<(&str, (&str, &str))>,
+) -> Result<Option<Token>, String> {
     let doc = xml::parse(text)?;
     let root = doc.root_element();
     let truncated = xml::child_text(root, "IsTruncated").is_some_and(|t| t.trim() == "true");
     if !truncated {
         return Ok(None);
     }
-    if let Some(t) = xml::child_text(root, next).filter(|t| !t.trim().is_empty()) {
-        return Ok(Some(Token::Text(t)));
+    let element = |name: &str| xml::child_text(root, name).filter(|t| !t.trim().is_empty());
+    if let Some(t) = element(next) {
+        let Some((first_param, (param, then_next))) = then else {
+            return Ok(Some(Token::Text(t)));
+        };
+        // The key marker always; the second only when the answer gives one (S3 omits it
+        // when the page ended on a key's last version or upload).
+        let mut pairs = vec![(first_param.to_string(), t)];
+        if let Some(second) = element(then_next) {
+            pairs.push((param.to_string(), second));
+        }
+        return Ok(Some(Token::Params(pairs)));
     }
     if last_key {
         let last = root
@@ -465,8 +540,103 @@ mod tests {
             request_key: "marker".into(),
             request_location: TokenLocation::Query,
             request_token_type: None,
-            response: ResponseToken::S3 { next, last_key },
+            response: ResponseToken::S3 {
+                next,
+                last_key,
+                then: None,
+            },
         }
+    }
+
+    fn s3_two(then: (&'static str, &'static str)) -> Paging {
+        Paging {
+            request_key: "key-marker".into(),
+            request_location: TokenLocation::Query,
+            request_token_type: None,
+            response: ResponseToken::S3 {
+                next: "NextKeyMarker",
+                last_key: false,
+                then: Some(then),
+            },
+        }
+    }
+
+    #[test]
+    fn s3_versions_and_uploads_continue_from_both_markers() {
+        let versions = s3_two(("version-id-marker", "NextVersionIdMarker"));
+        let page = |truncated: &str, markers: &str| {
+            Answer::Xml(format!(
+                "<ListVersionsResult><Name>b</Name><KeyMarker>k0</KeyMarker><VersionIdMarker>v0</VersionIdMarker>\
+                 <IsTruncated>{truncated}</IsTruncated>{markers}\
+                 <Version><Key>k1</Key><VersionId>v1</VersionId></Version></ListVersionsResult>"
+            ))
+        };
+        let both = "<NextKeyMarker>k1</NextKeyMarker><NextVersionIdMarker>v1</NextVersionIdMarker>";
+        let token = next_token(&page("true", both), &versions).unwrap().unwrap();
+        assert_eq!(
+            token,
+            Token::Params(vec![
+                ("key-marker".into(), "k1".into()),
+                ("version-id-marker".into(), "v1".into())
+            ])
+        );
+        // Both replace the previous page's markers; the other parameters stay.
+        let mut req =
+            request("http://127.0.0.1:9/b?versions=&max-keys=2&key-marker=k0&version-id-marker=v0");
+        set_token(&mut req, &versions, &token);
+        assert_eq!(
+            req.url,
+            "http://127.0.0.1:9/b?versions=&max-keys=2&key-marker=k1&version-id-marker=v1"
+        );
+        // A page that ends on a key's last version names no version: the old one goes.
+        let key_only = next_token(
+            &page("true", "<NextKeyMarker>k2</NextKeyMarker>"),
+            &versions,
+        )
+        .unwrap()
+        .unwrap();
+        set_token(&mut req, &versions, &key_only);
+        assert_eq!(
+            req.url,
+            "http://127.0.0.1:9/b?versions=&max-keys=2&key-marker=k2"
+        );
+        assert_eq!(next_token(&page("false", both), &versions).unwrap(), None);
+        // Truncated without a key marker: an error, never a short listing.
+        let err = next_token(
+            &page("true", "<NextVersionIdMarker>v1</NextVersionIdMarker>"),
+            &versions,
+        )
+        .unwrap_err();
+        assert!(err.contains("NextKeyMarker"), "{err}");
+
+        let uploads = s3_two(("upload-id-marker", "NextUploadIdMarker"));
+        let page = Answer::Xml(
+            "<ListMultipartUploadsResult><Bucket>b</Bucket><IsTruncated>true</IsTruncated>\
+             <NextKeyMarker>obj</NextKeyMarker><NextUploadIdMarker>u-7</NextUploadIdMarker>\
+             <Upload><Key>obj</Key><UploadId>u-7</UploadId></Upload></ListMultipartUploadsResult>"
+                .into(),
+        );
+        let token = next_token(&page, &uploads).unwrap().unwrap();
+        let mut req = request("http://127.0.0.1:9/b?uploads=");
+        set_token(&mut req, &uploads, &token);
+        assert_eq!(
+            req.url,
+            "http://127.0.0.1:9/b?uploads=&key-marker=obj&upload-id-marker=u-7"
+        );
+        // Two pages that differ only in the second marker are different tokens (the
+        // pager's loop check compares `text`).
+        assert_ne!(
+            Token::Params(vec![
+                ("key-marker".into(), "k".into()),
+                ("upload-id-marker".into(), "1".into())
+            ])
+            .text(),
+            Token::Params(vec![
+                ("key-marker".into(), "k".into()),
+                ("upload-id-marker".into(), "2".into())
+            ])
+            .text()
+        );
     }
 
     #[test]

@@ -84,12 +84,19 @@ impl MutationResult {
         let mut lines = vec![self.message()];
         if detailed && self.completion != Completion::Installed {
             let mut line = format!("  {}", self.summary());
-            if self.completion == Completion::ProviderWrite && !self.awaited {
+            if self.completion == Completion::ProviderWrite && !self.awaited && self.awaitable() {
                 line.push_str("; add /*+ AWAIT */ to wait for the outcome");
             }
             lines.push(line);
         }
         lines
+    }
+
+    /// Whether AWAIT would change anything: only an asynchronous write (Cloud Control's,
+    /// `WriteModel::CloudControlProgress`) answers with a request token to follow; a
+    /// synchronous write's answer is already its outcome.
+    fn awaitable(&self) -> bool {
+        self.request_token.is_some()
     }
 
     fn summary(&self) -> String {
@@ -537,11 +544,12 @@ fn send_all(
         requests.push(req);
     }
     if engine.ctx.with_state(|s| s.explain) {
-        let note = if await_completion {
-            "then polls GetResourceRequestStatus until a final status"
-        } else {
-            ""
-        };
+        let note =
+            if await_completion && WriteModel::of(service) == WriteModel::CloudControlProgress {
+                "then polls GetResourceRequestStatus until a final status"
+            } else {
+                ""
+            };
         return Ok(Outcome::Rows(crate::plan::explain::requests_result(
             &requests, note,
         )));
@@ -739,4 +747,34 @@ fn exec_rows(
         })
         .collect();
     Ok(Outcome::Rows(ResultSet { columns, rows }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbose_lines_hint_await_only_for_writes_it_would_follow() {
+        let mut cloud_control = from_event(
+            "INSERT",
+            "aws.s3.buckets",
+            &serde_json::json!({"RequestToken": "t-1", "OperationStatus": "IN_PROGRESS"}),
+        );
+        assert_eq!(
+            cloud_control.report_lines(true)[1],
+            "  INSERT aws.s3.buckets: IN_PROGRESS (request token t-1); add /*+ AWAIT */ to wait for the outcome"
+        );
+        cloud_control.awaited = true;
+        assert!(!cloud_control.report_lines(true)[1].contains("AWAIT"));
+        // A synchronous write (what `WriteModel::Synchronous` reports): nothing to await.
+        let mut native = from_event("INSERT", "aws.iam_api.users", &Value::Null);
+        native.status = Some(SYNCHRONOUS_SUCCESS.to_string());
+        assert_eq!(
+            native.report_lines(true),
+            [
+                "The operation was despatched successfully",
+                "  INSERT aws.iam_api.users: SUCCESS"
+            ]
+        );
+    }
 }
