@@ -337,14 +337,21 @@ fn a_create_user_answered_500_is_sent_once_and_its_xml_error_reported() {
 /// A synchronous write's `-v` output: the http log's line for the one request, as sent (a
 /// form POST to the endpoint naming its Action, never the document's `GET /?Action=...`),
 /// then StackQL's message and what was done, with no hint to AWAIT (the answer already is
-/// the outcome; there is no request token to follow).
-fn assert_synchronous_report(run: &Run, endpoint: &str, action: &str, verb_and_target: &str) {
+/// the outcome; there is no request token to follow). `region` is the log's region label:
+/// `-` for a global endpoint such as IAM's, whose region is no parameter.
+fn assert_synchronous_report(
+    run: &Run,
+    endpoint: &str,
+    action: &str,
+    region: &str,
+    verb_and_target: &str,
+) {
     let (http, rest): (Vec<&str>, Vec<&str>) =
         run.stderr.lines().partition(|l| l.starts_with("http: "));
     assert_eq!(http.len(), 1, "{}", run.stderr);
     assert!(
         http[0].starts_with(&format!(
-            "http: POST {endpoint}/ Action={action} [us-east-1] HTTP 200"
+            "http: POST {endpoint}/ Action={action} [{region}] HTTP 200"
         )),
         "{}",
         run.stderr
@@ -387,6 +394,7 @@ fn an_ec2_volume_is_updated_through_modify_volume() {
         &run,
         &moto.url,
         "ModifyVolume",
+        "us-east-1",
         "UPDATE aws.ec2_api.volumes",
     );
     let volume: Value = serde_json::from_str(&moto.boto3(&format!(
@@ -414,7 +422,7 @@ fn exec_of_an_iam_action_renames_and_moves_a_user() {
         ],
     )
     .ok();
-    assert_synchronous_report(&run, &moto.url, "UpdateUser", "EXEC aws.iam_api.users");
+    assert_synchronous_report(&run, &moto.url, "UpdateUser", "-", "EXEC aws.iam_api.users");
     let users: Value = serde_json::from_str(&moto.boto3(
         "print(json.dumps([[u['UserName'], u['Path']] for u in boto3.client('iam').list_users()['Users']]))",
     ))

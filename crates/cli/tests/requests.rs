@@ -1,6 +1,7 @@
 //! Building requests and reading answers as StackQL does (issue 9): a method's
 //! `request.default` body, numeric pagination tokens sent back in the declared form, a
-//! `region` column on a resource that has none (accepted, never sent), and reads of
+//! `region` column on an AWS-style resource that has none (accepted, never sent; no column at
+//! all for another provider), and reads of
 //! something that does not exist answering no rows while writes still fail. A small
 //! provider of our own (`demo`, unsigned, no `region` server variable) is served by a
 //! scripted loopback server; the AWS cases use the real registry snapshot.
@@ -16,13 +17,34 @@ use std::path::Path;
 
 /// A registry root holding only the `demo` provider, whose server is `url`.
 fn demo_registry(url: &str) -> tempfile::TempDir {
+    demo_registry_as(url, DEMO_THINGS.to_string())
+}
+
+/// The demo service as an AWS-style one: it names its signing service (`x-serviceName`),
+/// so a `region` it has no use for is accepted and ignored, as IAM's is. Its provider
+/// declares no auth, so nothing is signed; the AWS endpoint override points at `url`.
+fn aws_demo_registry(url: &str) -> tempfile::TempDir {
+    let doc = DEMO_THINGS.replacen(
+        "  version: v1\n",
+        "  version: v1\n  x-serviceName: things\n",
+        1,
+    );
+    assert!(doc.contains("x-serviceName"));
+    demo_registry_as(url, doc)
+}
+
+fn run_aws_demo(registry: &Path, url: &str, sql: &str) -> Run {
+    stackql(registry, Some(url), &["exec", "-o", "json", sql])
+}
+
+fn demo_registry_as(url: &str, doc: String) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let version = dir.path().join("src/demo/v00.00.00000");
     std::fs::create_dir_all(version.join("services")).unwrap();
     std::fs::write(version.join("provider.yaml"), DEMO_PROVIDER).unwrap();
     std::fs::write(
         version.join("services/things.yaml"),
-        DEMO_THINGS.replace("SERVER_URL", url),
+        doc.replace("SERVER_URL", url),
     )
     .unwrap();
     dir
@@ -122,15 +144,17 @@ fn a_select_without_body_columns_sends_the_default_body() {
 #[test]
 fn an_insert_without_body_columns_sends_the_default_body() {
     let server = Loopback::start(demo_script);
-    let reg = demo_registry(&server.url());
-    run_demo(
+    let reg = aws_demo_registry(&server.url());
+    run_aws_demo(
         reg.path(),
+        &server.url(),
         "INSERT INTO demo.things.items (region) SELECT 'us-east-1'",
     )
     .ok();
     // With body columns, the default is not used.
-    run_demo(
+    run_aws_demo(
         reg.path(),
+        &server.url(),
         "INSERT INTO demo.things.items (data__kind) SELECT 'special'",
     )
     .ok();
@@ -145,22 +169,30 @@ fn an_insert_without_body_columns_sends_the_default_body() {
 }
 
 #[test]
-fn region_is_accepted_on_a_resource_without_one_and_never_sent() {
+fn region_is_accepted_on_an_aws_resource_without_one_and_never_sent() {
     let server = Loopback::start(demo_script);
-    let reg = demo_registry(&server.url());
+    let reg = aws_demo_registry(&server.url());
+    let url = server.url();
     // In WHERE (the rows carry it, as every parameter column does) ...
-    let r = run_demo(
+    let r = run_aws_demo(
         reg.path(),
+        &url,
         "SELECT id, region FROM demo.things.items WHERE id = 'a' AND region = 'us-east-1'",
     )
     .ok();
     assert_eq!(r.json(), json!([{"id": "a", "region": "us-east-1"}]));
     // ... not in SELECT * (it is not the resource's) ...
-    let r = run_demo(reg.path(), "SELECT * FROM demo.things.items WHERE id = 'a'").ok();
+    let r = run_aws_demo(
+        reg.path(),
+        &url,
+        "SELECT * FROM demo.things.items WHERE id = 'a'",
+    )
+    .ok();
     assert_eq!(r.json(), json!([{"id": "a", "kind": "standard"}]));
     // ... and in writes.
-    run_demo(
+    run_aws_demo(
         reg.path(),
+        &url,
         "DELETE FROM demo.things.items WHERE id = 'a' AND region = 'eu-west-1'",
     );
     for r in server.requests() {
@@ -171,12 +203,26 @@ fn region_is_accepted_on_a_resource_without_one_and_never_sent() {
         );
     }
     // A column the resource really lacks is still refused.
-    let r = run_demo(
+    let r = run_aws_demo(
         reg.path(),
+        &url,
         "SELECT id FROM demo.things.items WHERE id = 'a' AND zone = 'z'",
     );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("zone"), "{}", r.stderr);
+}
+
+#[test]
+fn region_is_no_column_of_a_provider_that_is_not_aws() {
+    let server = Loopback::start(demo_script);
+    let reg = demo_registry(&server.url());
+    let r = run_demo(
+        reg.path(),
+        "SELECT id FROM demo.things.items WHERE id = 'a' AND region = 'us-east-1'",
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("region"), "{}", r.stderr);
+    assert!(server.requests().is_empty(), "nothing is sent");
 }
 
 #[test]
