@@ -23,7 +23,7 @@
 
 use crate::provider::ServiceEntry;
 use crate::resource::Resource;
-use crate::service::{Resources, Service, ServiceHead, ServiceOptions};
+use crate::service::{IndexEntry, Resources, Service, ServiceHead, ServiceOptions};
 use crate::yaml::read_document;
 use crate::RegistryError;
 use serde::{Deserialize, Serialize};
@@ -109,8 +109,8 @@ struct ServiceHeader {
     model: String,
     stamp: Stamp,
     head: ServiceHead,
-    /// Resource name -> (offset, length) in the blob area.
-    resources: Vec<(String, (u64, u64))>,
+    /// Each resource's name, (offset, length) in the blob area, and description.
+    resources: Vec<IndexEntry>,
     document: (u64, u64),
     /// Length of the blob area: a shorter file was cut off.
     blobs_len: u64,
@@ -264,7 +264,11 @@ impl Cache {
         let mut offset = 0u64;
         for (name, resource) in &service.resources {
             let blob = serde_json::to_vec(resource.as_ref()).ok()?;
-            ranges.push((name.clone(), (offset, blob.len() as u64)));
+            ranges.push(IndexEntry {
+                name: name.clone(),
+                range: (offset, blob.len() as u64),
+                description: resource.description.clone(),
+            });
             offset += blob.len() as u64;
             blobs.push(blob);
         }
@@ -393,7 +397,7 @@ fn write_atomic(path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
 pub(crate) struct CachedService {
     file: Mutex<File>,
     blob_base: u64,
-    names: Vec<(String, (u64, u64))>,
+    names: Vec<IndexEntry>,
     document: (u64, u64),
     stamp: Stamp,
     head: ServiceHead,

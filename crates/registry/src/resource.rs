@@ -125,7 +125,7 @@ impl Resource {
             .unwrap_or_default();
         Ok(Resource {
             name: name.to_string(),
-            full_name: format!("{}.{}.{}", service.provider, service.name, name),
+            full_name: service.resource_full_name(name),
             title: text("title").unwrap_or_else(|| name.to_string()),
             description,
             type_name: text("x-cfn-type-name"),

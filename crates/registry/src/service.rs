@@ -140,7 +140,19 @@ pub struct Resources {
 struct Slot {
     /// Byte range of the resource in the cache file (unused when parsed up front).
     range: (u64, u64),
+    /// The resource's description as the cache index keeps it, so listing resources
+    /// (`SHOW RESOURCES`) reads no resource (`None` when parsed up front).
+    description: Option<String>,
     cell: OnceLock<Arc<Resource>>,
+}
+
+/// A resource as a cache file's index names it: where its blob lies, and what a listing
+/// shows without reading the blob.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub(crate) struct IndexEntry {
+    pub name: String,
+    pub range: (u64, u64),
+    pub description: String,
 }
 
 impl Resources {
@@ -172,6 +184,24 @@ impl Resources {
     pub fn values(&self) -> impl Iterator<Item = &Arc<Resource>> + '_ {
         self.iter().map(|(_, r)| r)
     }
+    /// How many resources have been read so far (all of them when parsed up front).
+    pub fn loaded(&self) -> usize {
+        self.slots
+            .values()
+            .filter(|s| s.cell.get().is_some())
+            .count()
+    }
+    /// Every resource's name and description in name order, from the cache index where
+    /// the service came from one (loads no resource then).
+    pub fn summaries(&self) -> impl Iterator<Item = (&String, &str)> + '_ {
+        self.slots.iter().filter_map(|(name, slot)| {
+            let description = match &slot.description {
+                Some(d) => d.as_str(),
+                None => self.get(name)?.description.as_str(),
+            };
+            Some((name, description))
+        })
+    }
 
     pub(crate) fn try_get(&self, name: &str) -> Result<Option<&Arc<Resource>>, RegistryError> {
         let Some(slot) = self.slots.get(name) else {
@@ -188,16 +218,17 @@ impl Resources {
         Ok(Some(slot.cell.get_or_init(|| loaded)))
     }
 
-    /// Names with their byte ranges, for a service read from a cache.
-    pub(crate) fn lazy(names: Vec<(String, (u64, u64))>, lazy: Arc<CachedService>) -> Self {
+    /// The index of a service read from a cache.
+    pub(crate) fn lazy(index: Vec<IndexEntry>, lazy: Arc<CachedService>) -> Self {
         Resources {
-            slots: names
+            slots: index
                 .into_iter()
-                .map(|(n, range)| {
+                .map(|e| {
                     (
-                        n,
+                        e.name,
                         Slot {
-                            range,
+                            range: e.range,
+                            description: Some(e.description),
                             cell: OnceLock::new(),
                         },
                     )
@@ -298,6 +329,7 @@ impl Service {
                     res_name.clone(),
                     Slot {
                         range: (0, 0),
+                        description: None,
                         cell: OnceLock::from(Arc::new(res)),
                     },
                 );
@@ -362,6 +394,11 @@ impl Service {
             .expect("a service without its document has a cache behind it");
         let doc = lazy.document()?;
         Ok(self.document.get_or_init(|| doc))
+    }
+
+    /// `provider.service.resource`, as statements address a resource of this service.
+    pub fn resource_full_name(&self, resource: &str) -> String {
+        format!("{}.{}.{resource}", self.provider, self.name)
     }
 
     pub fn resource(&self, name: &str) -> Result<Arc<Resource>, RegistryError> {

@@ -89,6 +89,20 @@ fn cache_hit_gives_the_model_a_fresh_parse_gives() {
             "{provider}.{service}: read from the cache"
         );
 
+        // Listing the resources (SHOW RESOURCES) reads the index, no resource.
+        let listed: Vec<(String, String)> = cached
+            .resources
+            .summaries()
+            .map(|(n, d)| (n.clone(), d.to_string()))
+            .collect();
+        let expected: Vec<(String, String)> = fresh
+            .resources
+            .iter()
+            .map(|(n, r)| (n.clone(), r.description.clone()))
+            .collect();
+        assert_eq!(listed, expected, "{provider}.{service}");
+        assert_eq!(cached.resources.loaded(), 0, "{provider}.{service}");
+
         // One resource alone, as planning asks for it, before anything else is loaded.
         let (_, one) = reg.resource(provider, service, resource).unwrap();
         assert_eq!(

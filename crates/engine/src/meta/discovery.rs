@@ -59,13 +59,14 @@ pub(crate) fn run(engine: &Engine, d: Discovery) -> Result<ResultSet, EngineErro
             filter,
         } => {
             let svc = registry.provider(&provider)?.service(&service)?;
+            // From the cache index: listing a big service reads none of its resources.
             let rows = svc
                 .resources
-                .values()
-                .map(|r| {
-                    let mut row = vec![r.name.clone(), r.full_name.clone()];
+                .summaries()
+                .map(|(name, description)| {
+                    let mut row = vec![name.clone(), svc.resource_full_name(name)];
                     if extended {
-                        row.push(r.description.clone());
+                        row.push(description.to_string());
                     }
                     row
                 })
