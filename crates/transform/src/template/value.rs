@@ -169,19 +169,26 @@ pub fn go_float_g(f: f64) -> String {
     let (digits, exp) = shortest_digits(f);
     if !(-4..6).contains(&exp) {
         // Exponent form: d.ddde±XX
-        let mut s = String::new();
-        if f < 0.0 {
-            s.push('-');
-        }
-        s.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            s.push('.');
-            s.push_str(&digits[1..]);
-        }
-        let _ = write!(s, "e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs());
-        return s;
+        return exponent_form(f < 0.0, &digits, exp, 2);
     }
     plain_decimal(f < 0.0, &digits, exp)
+}
+
+/// `d.ddde±X` from shortest digits; Go's `%v` pads the exponent to two digits, its
+/// `encoding/json` does not (`exp_width` 2 or 1).
+fn exponent_form(negative: bool, digits: &str, exp: i32, exp_width: usize) -> String {
+    let mut s = String::new();
+    if negative {
+        s.push('-');
+    }
+    s.push_str(&digits[..1]);
+    if digits.len() > 1 {
+        s.push('.');
+        s.push_str(&digits[1..]);
+    }
+    let sign = if exp < 0 { '-' } else { '+' };
+    let _ = write!(s, "e{sign}{:0exp_width$}", exp.abs());
+    s
 }
 
 /// Go's `encoding/json` form of a float64: plain decimal, or an exponent below 1e-6 and
@@ -197,17 +204,7 @@ pub fn go_float_json(f: f64) -> String {
     let (digits, exp) = shortest_digits(f);
     let abs = f.abs();
     if !(1e-6..1e21).contains(&abs) {
-        let mut s = String::new();
-        if f < 0.0 {
-            s.push('-');
-        }
-        s.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            s.push('.');
-            s.push_str(&digits[1..]);
-        }
-        let _ = write!(s, "e{}{}", if exp < 0 { '-' } else { '+' }, exp.abs());
-        return s;
+        return exponent_form(f < 0.0, &digits, exp, 1);
     }
     plain_decimal(f < 0.0, &digits, exp)
 }
